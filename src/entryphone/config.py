@@ -1,0 +1,74 @@
+"""Settings, read from the environment (prefix ENTRYPHONE_). Nothing here connects to anything."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENTRYPHONE_", extra="ignore")
+
+    environment: Environment = Environment.development
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "info"
+
+    # Client API login: how many live tokens one resident may hold, and the brute-force guard.
+    max_sessions_per_user: int = Field(default=10, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+
+    # Request bodies larger than this are refused with 413 before any parsing.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Run the fleet supervisor inside `entryphone serve`.
+    supervisor_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'entryphone.sqlite3'}"
+        if self.environment is Environment.production and self.secret_key is None:
+            raise ValueError(
+                "ENTRYPHONE_SECRET_KEY is required in production: it encrypts device and SIP secrets at rest"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The file behind an SQLite URL, or None for in-memory / non-SQLite databases."""
+        if not self.is_sqlite:
+            return None
+        _, _, rest = self.database_url.partition(":///")
+        if not rest or rest.startswith(":memory:"):
+            return None
+        return Path(rest.split("?", 1)[0])
+
+    def resolved_secret_key(self) -> str:
+        """The key that encrypts secrets at rest. In development it is generated once into data_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

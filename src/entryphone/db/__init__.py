@@ -1,0 +1,1 @@
+"""Database plumbing: engine and session factories, the declarative base, migrations."""
