@@ -1,0 +1,1 @@
+"""One module per function group of the 2N HTTP API; each exposes its typed reply models."""

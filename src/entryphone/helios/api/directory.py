@@ -1,0 +1,143 @@
+"""/api/dir/template|create|update|delete|get|query: the user directory of newer firmware.
+
+Records are model-dependent (a display model has `photo`, ...), so `DirUser` types the fields the
+platform relies on and keeps the rest. `query` is an incremental-sync protocol: the device keeps a
+`series` (changes on factory reset / directory wipe) and a per-record change `timestamp`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from entryphone.helios.envelope import WireModel, parse_model, require_result
+from entryphone.helios.transport import HeliosTransport
+
+UserData = Mapping[str, Any]
+
+
+class DirAccess(WireModel):
+    model_config = ConfigDict(extra="allow")
+
+    pin: str | None = None
+    code: list[str] = Field(default_factory=list)
+    card: list[str] = Field(default_factory=list)
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
+class DirUser(WireModel):
+    model_config = ConfigDict(extra="allow")
+
+    uuid: str | None = None
+    deleted: bool | None = None
+    owner: str | None = None
+    name: str | None = None
+    email: str | None = None
+    timestamp: int | None = None
+    access: DirAccess | None = None
+
+
+class DirTemplate(WireModel):
+    series: str
+    users: list[DirUser]
+
+
+class DirRecordResult(WireModel):
+    """One record's outcome of create/update/delete; `errors` lists the device's complaints."""
+
+    uuid: str | None = None
+    timestamp: int | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DirWriteResult(WireModel):
+    series: str | None = None
+    users: list[DirRecordResult] = Field(default_factory=list)
+
+
+class DirIterator(WireModel):
+    timestamp: int
+
+
+class DirQueryResult(WireModel):
+    series: str
+    iterator: DirIterator
+    users: list[DirUser] = Field(default_factory=list)
+
+
+class DirGetResult(WireModel):
+    series: str | None = None
+    users: list[DirUser] = Field(default_factory=list)
+
+
+def _users(users: Sequence[DirUser | UserData]) -> list[dict[str, Any]]:
+    return [
+        user.model_dump(by_alias=True, exclude_none=True) if isinstance(user, DirUser) else dict(user)
+        for user in users
+    ]
+
+
+class DirectoryApi:
+    def __init__(self, transport: HeliosTransport) -> None:
+        self._t = transport
+
+    async def template(self) -> DirTemplate:
+        result = await self._t.json("GET", "/api/dir/template")
+        return parse_model(DirTemplate, require_result(result, "dir/template"), "dir/template")
+
+    async def create(self, users: Sequence[DirUser | UserData], *, force: bool = False) -> DirWriteResult:
+        """Create records; with `force` an existing uuid is overwritten instead of refused."""
+        return await self._write("/api/dir/create", users, {"force": force} if force else None)
+
+    async def update(self, users: Sequence[DirUser | UserData]) -> DirWriteResult:
+        """Change records; every record needs its `uuid`, absent fields stay as they are."""
+        return await self._write("/api/dir/update", users, None)
+
+    async def delete(self, uuids: Sequence[str]) -> DirWriteResult:
+        return await self._write("/api/dir/delete", [{"uuid": uuid} for uuid in uuids], None)
+
+    async def get(self, uuids: Sequence[str], fields: Sequence[str] | None = None) -> list[DirUser]:
+        body: dict[str, Any] = {"users": [{"uuid": uuid} for uuid in uuids]}
+        if fields:
+            body["fields"] = list(fields)
+        result = await self._t.json("POST", "/api/dir/get", json_body=body)
+        return parse_model(DirGetResult, require_result(result, "dir/get"), "dir/get").users
+
+    async def query(
+        self, *, series: str | None = None, timestamp: int = 0, fields: Sequence[str] | None = None
+    ) -> DirQueryResult:
+        """Records changed after `timestamp` of `series`. If the device's series differs, it returns
+        its own series: the caller's view is void and it must start again from timestamp 0."""
+        body: dict[str, Any] = {"iterator": {"timestamp": timestamp}}
+        if series is not None:
+            body["series"] = series
+        if fields:
+            body["fields"] = list(fields)
+        result = await self._t.json("POST", "/api/dir/query", json_body=body)
+        return parse_model(DirQueryResult, require_result(result, "dir/query"), "dir/query")
+
+    async def iterate(
+        self, *, fields: Sequence[str] | None = None, series: str | None = None, timestamp: int = 0
+    ) -> AsyncIterator[DirQueryResult]:
+        """Follow the query iterator until the device has nothing newer (it answers in batches).
+        If the device's series is not `series`, the walk restarts once from timestamp 0 of the
+        device's series; callers see that in the pages' `series`."""
+        restarted = False
+        while True:
+            page = await self.query(series=series, timestamp=timestamp, fields=fields)
+            if series is not None and page.series != series and not restarted:
+                series, timestamp, restarted = page.series, 0, True
+                continue
+            yield page
+            if not page.users or page.iterator.timestamp <= timestamp:
+                return
+            series, timestamp = page.series, page.iterator.timestamp
+
+    async def _write(
+        self, path: str, users: Sequence[DirUser | UserData], params: dict[str, bool] | None
+    ) -> DirWriteResult:
+        result = await self._t.json("PUT", path, params=params, json_body={"users": _users(users)})
+        return parse_model(DirWriteResult, result or {}, path.removeprefix("/api/"))
