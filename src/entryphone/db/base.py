@@ -34,7 +34,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(sqlite.DATETIME(truncate_microseconds=False))
+            sqlite_datetime = sqlite.DATETIME(truncate_microseconds=False)  # type: ignore[no-untyped-call]
+            return dialect.type_descriptor(sqlite_datetime)
         return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:

@@ -16,7 +16,9 @@ class Camera(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("intercom_groups.id", ondelete="SET NULL"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intercom_groups.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(32), default="active")
     type: Mapped[str] = mapped_column(String(32), default="media_server_v2")
     # ONVIF credentials sent by billing: Fernet-encrypted JSON, never echoed.

@@ -16,7 +16,9 @@ class IntercomCode(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     intercom_id: Mapped[int] = mapped_column(ForeignKey("intercoms.id", ondelete="CASCADE"), index=True)
-    flat_id: Mapped[int | None] = mapped_column(ForeignKey("intercom_flats.id", ondelete="CASCADE"), index=True)
+    flat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intercom_flats.id", ondelete="CASCADE"), index=True
+    )
     # The resident who created it from the client API (None when an admin did).
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(255), default="")

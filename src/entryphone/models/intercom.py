@@ -37,7 +37,9 @@ class Intercom(TimestampMixin, Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid_module.uuid4()))
     external_id: Mapped[str | None] = mapped_column(String(191), unique=True)
     title: Mapped[str] = mapped_column(String(255))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("intercom_groups.id", ondelete="RESTRICT"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intercom_groups.id", ondelete="RESTRICT"), index=True
+    )
     camera_id: Mapped[int | None] = mapped_column(ForeignKey("cameras.id", ondelete="SET NULL"), index=True)
 
     status: Mapped[str] = mapped_column(String(32), default="empty", index=True)

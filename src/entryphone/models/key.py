@@ -15,7 +15,9 @@ class IntercomKey(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     intercom_id: Mapped[int] = mapped_column(ForeignKey("intercoms.id", ondelete="CASCADE"), index=True)
     value: Mapped[str] = mapped_column(String(16))  # upper-case hex UID, 6..16 digits
-    flat_id: Mapped[int | None] = mapped_column(ForeignKey("intercom_flats.id", ondelete="SET NULL"), index=True)
+    flat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intercom_flats.id", ondelete="SET NULL"), index=True
+    )
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     # main: the key a resident registered with (cannot be deleted from them); regular otherwise.
     type: Mapped[str] = mapped_column(String(16), default="regular")

@@ -1,0 +1,3 @@
+from entryphone.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Accounts (admins, billing systems, residents) and their bearer tokens."""

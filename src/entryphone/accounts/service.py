@@ -1,0 +1,162 @@
+"""Account rules: creation, tokens bound to one API surface, resident login with throttling.
+
+Services never commit: the caller (API request or CLI command) owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.accounts import repository
+from entryphone.db.base import utcnow
+from entryphone.errors import NotFound, TooManyRequests, TooManySessions, Unauthenticated, ValidationFailed
+from entryphone.models import Account, ApiToken, LoginThrottle, Role
+from entryphone.security.passwords import hash_password, verify_password
+from entryphone.security.tokens import hash_token, new_token
+
+# Writing last_used_at on every request would turn every read into a write; a coarse value is enough.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved from a bearer token."""
+
+    account_id: int
+    role: Role
+    token_id: int
+    login: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once, never stored
+    record: ApiToken
+
+
+async def create_account(
+    session: AsyncSession, *, login: str, password: str | None, role: Role, name: str = ""
+) -> Account:
+    if await repository.get_by_login(session, login) is not None:
+        raise ValidationFailed.one("login", "The login has already been taken.")
+    account = Account(
+        login=login,
+        name=name,
+        role=role.value,
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def require_account(session: AsyncSession, login: str) -> Account:
+    account = await repository.get_by_login(session, login)
+    if account is None:
+        raise NotFound(f"No account with login {login!r}.")
+    return account
+
+
+async def issue_token(session: AsyncSession, account: Account, name: str = "") -> IssuedToken:
+    token = new_token()
+    record = ApiToken(account_id=account.id, token_hash=hash_token(token), surface=account.role, name=name)
+    session.add(record)
+    await session.flush()
+    return IssuedToken(token=token, record=record)
+
+
+async def revoke(session: AsyncSession, account: Account, token: str | None = None) -> int:
+    """Revoke one token (given in clear) of the account, or all of them. Returns how many."""
+    now = utcnow()
+    if token is None:
+        return await repository.revoke_tokens(session, account.id, now)
+    found = await repository.token_with_account(session, hash_token(token))
+    if found is None or found[0].account_id != account.id:
+        raise NotFound("That token does not belong to this account.")
+    return await repository.revoke_tokens(session, account.id, now, token_id=found[0].id)
+
+
+async def authenticate(session: AsyncSession, token: str, surface: Role) -> Principal:
+    """Resolve a bearer token for one API surface; any mismatch is the same 401."""
+    found = await repository.token_with_account(session, hash_token(token))
+    if found is None:
+        raise Unauthenticated()
+    record, account = found
+    now = utcnow()
+    if (
+        record.revoked_at is not None
+        or record.surface != surface.value
+        or account.role != surface.value
+        or not account.is_active
+        or (account.expired_at is not None and account.expired_at <= now)
+    ):
+        raise Unauthenticated()
+    if record.last_used_at is None or now - record.last_used_at > TOKEN_TOUCH_INTERVAL:
+        await repository.touch_token(session, record.id, now)
+    return Principal(account_id=account.id, role=surface, token_id=record.id, login=account.login)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_sessions: int
+    max_failures: int
+    lockout: timedelta
+
+
+async def resident_login(
+    session: AsyncSession,
+    *,
+    login: str,
+    password: str,
+    policy: LoginPolicy,
+    end_session_id: int | None = None,
+    device_name: str = "",
+) -> tuple[Account, IssuedToken]:
+    """POST /api/v1/token: check the throttle, the password and the session limit, then issue a token."""
+    now = utcnow()
+    throttle = await repository.get_throttle(session, login)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        raise TooManyRequests(retry_after=_seconds_until(throttle.locked_until, now))
+
+    account = await repository.get_by_login(session, login)
+    password_ok = verify_password(account.password_hash if account else None, password)
+    if account is None or not password_ok or account.role != Role.resident.value or not account.is_active:
+        await _record_failure(session, login, throttle, now, policy)
+        raise ValidationFailed.one("login", "These credentials do not match our records.")
+    if throttle is not None:
+        await session.delete(throttle)
+
+    if (
+        end_session_id is not None
+        and await repository.revoke_tokens(session, account.id, now, token_id=end_session_id) == 0
+    ):
+        raise ValidationFailed.one("session_id", "The selected session_id is invalid.")
+    live = await repository.live_tokens(session, account.id)
+    if len(live) >= policy.max_sessions:
+        raise TooManySessions(session_id=live[0].id)
+    return account, await issue_token(session, account, name=device_name)
+
+
+async def _record_failure(
+    session: AsyncSession, login: str, throttle: LoginThrottle | None, now: datetime, policy: LoginPolicy
+) -> None:
+    if throttle is None:
+        throttle = LoginThrottle(login=login, failures=0, first_failure_at=now)
+        session.add(throttle)
+    # Failures older than one lock-out period no longer count.
+    if throttle.first_failure_at is None or now - throttle.first_failure_at > policy.lockout:
+        throttle.failures = 0
+        throttle.first_failure_at = now
+    throttle.failures += 1
+    if throttle.failures >= policy.max_failures:
+        throttle.locked_until = now + policy.lockout
+        throttle.failures = 0
+        throttle.first_failure_at = None
+    await session.flush()
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, int((moment - now).total_seconds() + 0.999))

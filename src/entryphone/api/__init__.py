@@ -1,0 +1,1 @@
+"""The HTTP API: one package per surface (admin, billing, client) plus shared conventions."""

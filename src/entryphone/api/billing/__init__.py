@@ -1,0 +1,5 @@
+"""The billing surface, /api/v1/billing."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/billing")

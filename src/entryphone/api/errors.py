@@ -1,0 +1,157 @@
+"""The one place that renders errors: 401, 404, 405, 409, 413, 419, 422, 429 and device errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from entryphone.errors import (
+    Conflict,
+    DeviceError,
+    DeviceUnavailable,
+    EntryphoneError,
+    NotFound,
+    TooManyRequests,
+    TooManySessions,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+VALIDATION_MESSAGE = "The given data was invalid."
+
+
+def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
+    headers = extra.pop("headers", None)
+    return JSONResponse({"message": message, **extra}, status_code=status, headers=headers)
+
+
+def validation_response(errors: dict[str, list[str]], message: str | None = None) -> JSONResponse:
+    first = next((messages[0] for messages in errors.values() if messages), VALIDATION_MESSAGE)
+    return error_response(422, message or first, errors=errors)
+
+
+def dot_path(loc: Sequence[int | str]) -> str:
+    """Pydantic's location -> Laravel's dot path: ('body', 'matrix', 1, 'capacity') -> matrix.1.capacity."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    # Discriminated / union members add their type name to the location; it means nothing to a client.
+    parts = [part for part in parts if not _is_type_tag(part)]
+    return ".".join(parts) or "body"
+
+
+def _is_type_tag(part: str) -> bool:
+    return part.startswith(("function-", "json-or-python[", "lax-or-strict[")) or part in {
+        "int",
+        "str",
+        "bool",
+        "float",
+        "list[...]",
+        "dict[...]",
+        "constrained-str",
+        "constrained-int",
+    }
+
+
+def humanize(error: dict[str, Any], path: str) -> str:
+    """Laravel-style sentences for the common cases, pydantic's own words for the rest."""
+    field = path.rsplit(".", 1)[-1].replace("_", " ") if path != "body" else "body"
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"The {field} field is required."
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f"The {field} field must be an integer."
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"The {field} field must be true or false."
+    if kind in {"string_type"}:
+        return f"The {field} field must be a string."
+    if kind in {"list_type"}:
+        return f"The {field} field must be an array."
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f"The {field} field must be an object."
+    if kind == "enum" or kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected")
+        return f"The selected {field} is invalid." + (f" Expected {expected}." if expected else "")
+    message = str(error.get("msg", "Invalid value."))
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return message if message.endswith(".") else message + "."
+
+
+def errors_from_pydantic(errors: Sequence[Any]) -> dict[str, list[str]]:
+    collected: dict[str, list[str]] = {}
+    for error in errors:
+        path = dot_path(error.get("loc", ()))
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            path = "body"
+        message = humanize(error, path)
+        bucket = collected.setdefault(path, [])
+        if message not in bucket:
+            bucket.append(message)
+    return collected
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_response(errors_from_pydantic(exc.errors()))
+
+    @app.exception_handler(ValidationFailed)
+    async def _validation(_request: Request, exc: ValidationFailed) -> JSONResponse:
+        return validation_response(exc.errors)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, _exc: NotFound) -> JSONResponse:
+        # Never the domain's detail: "not yours" and "does not exist" must read the same.
+        return error_response(404, "Not found")
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(_request: Request, exc: Unauthenticated) -> JSONResponse:
+        return error_response(401, exc.message, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_request: Request, exc: TooManyRequests) -> JSONResponse:
+        return error_response(
+            429, exc.message, retry_after=exc.retry_after, headers={"Retry-After": str(exc.retry_after)}
+        )
+
+    @app.exception_handler(TooManySessions)
+    async def _too_many_sessions(_request: Request, exc: TooManySessions) -> JSONResponse:
+        return error_response(419, exc.message, session_id=exc.session_id)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return error_response(409, exc.message)
+
+    @app.exception_handler(DeviceError)
+    async def _device(_request: Request, exc: DeviceError) -> JSONResponse:
+        status = 504 if isinstance(exc, DeviceUnavailable) else 502
+        device = {"code": exc.code, "param": exc.param, "description": exc.description}
+        return error_response(status, exc.message, device={k: v for k, v in device.items() if v is not None})
+
+    @app.exception_handler(EntryphoneError)
+    async def _other(_request: Request, exc: EntryphoneError) -> JSONResponse:
+        log.error("unmapped domain error %s: %s", type(exc).__name__, exc.message)
+        return error_response(400, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+        message = messages.get(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The traceback goes to the log (no request body: it may hold secrets); the client gets no detail.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "Server error")

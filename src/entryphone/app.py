@@ -1,0 +1,55 @@
+"""create_app(settings): the ASGI application. Everything that connects is built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from entryphone import __version__
+from entryphone.api import admin, billing, client
+from entryphone.api.errors import install_error_handlers
+from entryphone.api.limits import BodyLimitMiddleware
+from entryphone.config import Settings
+from entryphone.context import AppContext
+
+# Hooks run after the context is built and before the app serves (supervisor, push hub, ...).
+StartupHook = Callable[[AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
+
+
+def create_app(
+    settings: Settings | None = None, *, startup_hooks: list[StartupHook] | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    hooks = list(startup_hooks or [])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context = AppContext.build(settings)
+        app.state.context = context
+        stoppers: list[Callable[[], Awaitable[None]]] = []
+        try:
+            for hook in hooks:
+                stop = await hook(context)
+                if stop is not None:
+                    stoppers.append(stop)
+            yield
+        finally:
+            for stop in reversed(stoppers):
+                await stop()
+            await context.close()
+
+    app = FastAPI(
+        title="entryphone",
+        version=__version__,
+        description="Intercom platform API: admin (/api/admin/v1), billing (/api/v1/billing), "
+        "residents' apps (/api/v1).",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(admin.router)
+    app.include_router(billing.router)
+    app.include_router(client.router)
+    return app

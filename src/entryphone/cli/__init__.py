@@ -1,0 +1,1 @@
+"""The `entryphone` command line."""

@@ -1,0 +1,1 @@
+"""The address tree of intercom groups (city > street > house ...)."""

@@ -1,0 +1,84 @@
+"""The only place that builds SQL for intercom groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from entryphone.models import Camera, Intercom, IntercomGroup
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    intercoms: int
+    cameras: int
+    children: int
+
+
+async def get(session: AsyncSession, group_id: int) -> IntercomGroup | None:
+    return await session.get(IntercomGroup, group_id)
+
+
+async def get_by_external_id(session: AsyncSession, external_id: str) -> IntercomGroup | None:
+    result = await session.execute(select(IntercomGroup).where(IntercomGroup.external_id == external_id))
+    return result.scalar_one_or_none()
+
+
+async def all_parents(session: AsyncSession) -> dict[int, tuple[int | None, str]]:
+    """id -> (parent_id, name) for the whole tree: trees of addresses are small, one query is cheapest."""
+    rows = await session.execute(select(IntercomGroup.id, IntercomGroup.parent_id, IntercomGroup.name))
+    return {row.id: (row.parent_id, row.name) for row in rows}
+
+
+def list_query(*, search: str | None, parent_id: int | None, is_house: bool | None) -> Select[IntercomGroup]:
+    query = select(IntercomGroup)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(IntercomGroup.name).like(pattern),
+                func.lower(IntercomGroup.external_id).like(pattern),
+            )
+        )
+    if parent_id is not None:
+        query = query.where(IntercomGroup.parent_id == parent_id)
+    if is_house is not None:
+        query = query.where(IntercomGroup.is_house == is_house)
+    return query.order_by(IntercomGroup.id)
+
+
+async def counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, GroupCounts]:
+    if not group_ids:
+        return {}
+    live_intercoms = await _count_by(
+        session, Intercom.group_id, Intercom.group_id.in_(group_ids), Intercom.status != "deleted"
+    )
+    cameras = await _count_by(
+        session, Camera.group_id, Camera.group_id.in_(group_ids), Camera.deleted_at.is_(None)
+    )
+    children = await _count_by(session, IntercomGroup.parent_id, IntercomGroup.parent_id.in_(group_ids))
+    return {
+        gid: GroupCounts(
+            intercoms=int(live_intercoms.get(gid, 0)),
+            cameras=int(cameras.get(gid, 0)),
+            children=int(children.get(gid, 0)),
+        )
+        for gid in group_ids
+    }
+
+
+async def _count_by(
+    session: AsyncSession, column: InstrumentedAttribute[int | None], *conditions: ColumnElement[bool]
+) -> dict[int, int]:
+    rows = await session.execute(select(column, func.count()).where(*conditions).group_by(column))
+    return {int(key): int(count) for key, count in rows.all() if key is not None}
+
+
+async def any_intercoms(session: AsyncSession, group_id: int) -> bool:
+    """Deleted intercoms still reference their group (audit trail), so they block deletion too."""
+    result = await session.execute(select(Intercom.id).where(Intercom.group_id == group_id).limit(1))
+    return result.first() is not None

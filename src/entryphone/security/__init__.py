@@ -1,0 +1,1 @@
+"""Passwords, bearer tokens and secrets at rest."""
