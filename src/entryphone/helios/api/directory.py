@@ -38,6 +38,8 @@ class DirUser(WireModel):
     email: str | None = None
     timestamp: int | None = None
     access: DirAccess | None = None
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+    """Per-record complaints of dir/get (e.g. an unknown uuid)."""
 
 
 class DirTemplate(WireModel):
