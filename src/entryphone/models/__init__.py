@@ -1,4 +1,8 @@
-"""ORM tables, one file per table. Importing this package registers all of them on Base.metadata."""
+"""ORM tables, one file per table. Importing this package registers every table on Base.metadata:
+each module in the package is imported, so adding a table means adding a file (and a migration)."""
+
+import importlib
+import pkgutil
 
 from entryphone.models.account import Account, Role
 from entryphone.models.api_token import ApiToken
@@ -9,6 +13,9 @@ from entryphone.models.group import IntercomGroup
 from entryphone.models.intercom import Intercom
 from entryphone.models.key import IntercomKey
 from entryphone.models.login_throttle import LoginThrottle
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
     "Account",
