@@ -1,0 +1,67 @@
+"""Key and code sync onto the 2N directory; refused (never faked) on 2.21 firmware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+
+from entryphone.devices import Capability, CapabilityMissing, Code, Key
+from tests.devices.drivers import driver_for
+from tests.helios.emulated import StartDevice, client_for
+
+Session = aiohttp.ClientSession
+
+KEYS = [Key(id="k1", uid="01045e31bb", label="Flat 1"), Key(id="k2", uid="0A0B0C0D0E")]
+CODES = [Code(id="c1", code="5864", valid_to=datetime(2031, 1, 1, tzinfo=UTC))]
+
+
+async def test_sync_on_2_21_is_refused(session: Session, start_device: StartDevice) -> None:
+    driver = driver_for(session, await start_device("2.21"))
+    with pytest.raises(CapabilityMissing, match="this firmware has no directory") as caught:
+        await driver.sync_keys(KEYS, CODES)
+    assert caught.value.capability is Capability.KEYS
+    with pytest.raises(CapabilityMissing):
+        await driver.read_keys()
+
+
+async def test_full_sync_writes_only_differences(session: Session, start_device: StartDevice) -> None:
+    device = await start_device("2.4x")
+    driver = driver_for(session, device)
+    client = client_for(session, device)
+    foreign = (await client.dir.create([{"name": "Janitor", "access": {"card": ["AABBCCDDEE"]}}])).users[0]
+
+    first = await driver.sync_keys(KEYS, CODES)
+    assert (first.created, first.updated, first.deleted, first.ok) == (3, 0, 0, True)
+    assert first.cursor is not None and not await driver.directory_changed(first.cursor)
+
+    again = await driver.sync_keys(KEYS, CODES)
+    assert (again.created, again.updated, again.deleted, again.unchanged) == (0, 0, 0, 3)
+
+    changed = await driver.sync_keys([KEYS[0].model_copy(update={"uid": "01045E31BC"})], CODES)
+    assert (changed.updated, changed.deleted, changed.unchanged) == (1, 1, 1)
+
+    found = await driver.read_keys()
+    assert {k.uid for k in found.keys} == {"01045E31BC", "AABBCCDDEE"}
+    assert [c.code for c in found.codes] == ["5864"]
+    assert foreign.uuid in {k.id for k in found.keys}  # records of others are left alone
+
+    assert changed.cursor is not None
+    await client.dir.update([{"uuid": foreign.uuid, "name": "Janitor 2"}])
+    assert await driver.directory_changed(changed.cursor)
+
+
+async def test_incremental_changes(session: Session, start_device: StartDevice) -> None:
+    driver = driver_for(session, await start_device("2.4x"))
+    added = await driver.apply_key_changes(KEYS, [], [])
+    assert added.created == 2
+    changed = await driver.apply_key_changes([KEYS[0]], CODES, ["k2"])
+    assert (changed.created, changed.updated, changed.deleted) == (1, 1, 1)
+    assert {k.uid for k in (await driver.read_keys()).keys} == {"01045E31BB"}
+
+
+async def test_invalid_card_is_reported_not_hidden(session: Session, start_device: StartDevice) -> None:
+    driver = driver_for(session, await start_device("2.4x"))
+    report = await driver.sync_keys([Key(id="bad", uid="zz")], [])
+    assert not report.ok and report.failed[0].id == "bad" and "EDIR" in report.failed[0].reason
