@@ -1,0 +1,114 @@
+"""`entryphone emulator`: serve N emulated panels until interrupted.
+
+Prints one JSON line per device (url, login, password, serial, mac, ...) once all listen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .device import Timings
+from .fleet import EmulatorFleet
+from .profile import ProfileName
+
+app = typer.Typer(help="A faithful 2N Helios IP intercom emulator (HTTP API 2.21), many devices per process.")
+
+
+async def serve(fleet: EmulatorFleet, stop: asyncio.Event) -> None:
+    await fleet.start()
+    try:
+        for device in fleet.devices:
+            sys.stdout.write(json.dumps(device.describe()) + "\n")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await fleet.stop()
+
+
+def run_emulator(
+    count: int = 1,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    profile: str = "2.21",
+    state_dir: Path | None = None,
+    https_port: int | None = None,
+    no_https: bool = False,
+    restart_downtime: float = 3.0,
+    control_token: str | None = None,
+    seed: int = 0,
+) -> None:
+    """Run until SIGINT/SIGTERM. HTTPS listens on https_port+i (default: right after the HTTP range)."""
+    if no_https:
+        secure_port: int | None = None
+    elif https_port is not None:
+        secure_port = https_port
+    else:
+        secure_port = port + count if port else 0
+    fleet = EmulatorFleet(
+        count,
+        host=host,
+        port=port,
+        https_port=secure_port,
+        profile=profile,
+        state_dir=state_dir,
+        timings=Timings(restart_downtime=restart_downtime),
+        control_token=control_token,
+        seed=seed,
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(fleet, stop)
+
+    asyncio.run(main())
+
+
+@app.callback(invoke_without_command=True)
+def emulator(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Number of devices.")] = 1,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="First HTTP port (0: ephemeral).")] = 8080,
+    profile: Annotated[ProfileName, typer.Option(help="Firmware profile.")] = ProfileName.V2_21,
+    state_dir: Annotated[
+        Path | None, typer.Option(help="Persist each device's configuration and directory here.")
+    ] = None,
+    https_port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="First HTTPS port (default: after the HTTP range).")
+    ] = None,
+    no_https: Annotated[bool, typer.Option("--no-https", help="No HTTPS listeners.")] = False,
+    restart_downtime: Annotated[
+        float, typer.Option(min=0, help="Seconds a restart keeps a device away.")
+    ] = 3.0,
+    control_token: Annotated[
+        str | None, typer.Option(envvar="ENTRYPHONE_EMULATOR_TOKEN", help="Token the control API requires.")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, max=4095, help="Identity seed (serials and MACs).")] = 0,
+) -> None:
+    run_emulator(
+        count=count,
+        host=host,
+        port=port,
+        profile=profile.value,
+        state_dir=state_dir,
+        https_port=https_port,
+        no_https=no_https,
+        restart_downtime=restart_downtime,
+        control_token=control_token,
+        seed=seed,
+    )
+
+
+if __name__ == "__main__":
+    app()
