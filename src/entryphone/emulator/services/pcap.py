@@ -8,8 +8,10 @@ from ..config import Service
 from ..envelope import success
 from ..function import GET_POST, ApiCall, Function
 
-# The manual (5.29) gives application/json as the reply format of the pcap download; we follow it.
-PCAP_CONTENT_TYPE = "application/json"
+# The manual (5.29) says "application/json" and, in the same sentence, that the file opens in
+# Wireshark; on the device JSON marks an error reply of a binary function, so a pcap labelled JSON
+# could not be told from a failure. 2N's own test tooling sees application/pcap: we send that.
+PCAP_CONTENT_TYPE = "application/pcap"
 
 
 async def download(call: ApiCall) -> web.StreamResponse:
