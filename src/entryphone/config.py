@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 from enum import StrEnum
 from pathlib import Path
 
@@ -36,9 +38,21 @@ class Settings(BaseSettings):
 
     # Run the fleet supervisor inside `entryphone serve`.
     supervisor_enabled: bool = True
+    # The fleet supervisor: this node's name in lease rows (default host:pid), how long a lease lives
+    # without renewal (a dead node's intercoms are taken over after this), the long-poll wait per
+    # device pull, the timeout of ordinary device calls, and the ceiling of the reconnect back-off.
+    node_id: str = ""
+    lease_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
+    event_pull_wait: float = Field(default=20.0, ge=0.0, le=600.0)
+    device_timeout: float = Field(default=10.0, gt=0.0, le=120.0)
+    reconnect_max_seconds: float = Field(default=60.0, ge=0.1, le=3600.0)
+    # How long a human-waited command (open door, snapshot) may take on the device.
+    command_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
+        if not self.node_id:
+            self.node_id = f"{socket.gethostname()}:{os.getpid()}"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'entryphone.sqlite3'}"
         if self.environment is Environment.production and self.secret_key is None:

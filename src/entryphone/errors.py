@@ -84,6 +84,12 @@ class DeviceError(EntryphoneError):
         super().__init__(message)
 
 
+class DeviceCannot(DeviceError):
+    """The device (its vendor, model, firmware or configuration) cannot do this at all (HTTP 409)."""
+
+    message = "The device cannot do this."
+
+
 class DeviceUnavailable(DeviceError):
     """The device could not be reached in time."""
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from entryphone.errors import (
     Conflict,
+    DeviceCannot,
     DeviceError,
     DeviceUnavailable,
     EntryphoneError,
@@ -131,6 +132,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return error_response(409, exc.message)
+
+    @app.exception_handler(DeviceCannot)
+    async def _device_cannot(_request: Request, exc: DeviceCannot) -> JSONResponse:
         return error_response(409, exc.message)
 
     @app.exception_handler(DeviceError)

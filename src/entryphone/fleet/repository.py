@@ -1,0 +1,233 @@
+"""The only place that builds SQL for the fleet: leases, nodes, the event journal, device states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.models import Intercom
+from entryphone.models.device_event import DeviceEventRecord
+from entryphone.models.device_state import DeviceState
+from entryphone.models.fleet_lease import FleetLease
+from entryphone.models.fleet_node import FleetNode
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT with ON CONFLICT support on both PostgreSQL and SQLite."""
+    dialect = session.get_bind().dialect.name
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+# -- nodes and leases ---------------------------------------------------------------------------
+
+
+async def heartbeat(session: AsyncSession, node_id: str, now: datetime) -> None:
+    statement = _insert(session, FleetNode).values(id=node_id, heartbeat_at=now)
+    await session.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"heartbeat_at": now}))
+
+
+async def live_node_count(session: AsyncSession, since: datetime) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(FleetNode).where(FleetNode.heartbeat_at >= since)
+    )
+    return max(1, int(result.scalar_one()))
+
+
+async def forget_node(session: AsyncSession, node_id: str) -> None:
+    await session.execute(delete(FleetNode).where(FleetNode.id == node_id))
+    await session.execute(
+        update(FleetLease).where(FleetLease.owner == node_id).values(owner=None, expires_at=None)
+    )
+
+
+def eligible_intercoms(vendors: Sequence[str]) -> Select[int]:
+    """Intercoms the supervisor should watch: live, with a vendor that has a driver and a device address."""
+    return select(Intercom.id).where(
+        Intercom.status != "deleted", Intercom.vendor.in_(list(vendors)), Intercom.ip.is_not(None)
+    )
+
+
+async def count_eligible(session: AsyncSession, vendors: Sequence[str]) -> int:
+    query = select(func.count()).select_from(eligible_intercoms(vendors).subquery())
+    return int((await session.execute(query)).scalar_one())
+
+
+async def ensure_lease_rows(session: AsyncSession, vendors: Sequence[str]) -> None:
+    missing = eligible_intercoms(vendors).where(~Intercom.id.in_(select(FleetLease.intercom_id)))
+    ids = (await session.execute(missing)).scalars().all()
+    if ids:
+        statement = _insert(session, FleetLease).values([{"intercom_id": i} for i in ids])
+        await session.execute(statement.on_conflict_do_nothing(index_elements=["intercom_id"]))
+
+
+async def renew(
+    session: AsyncSession, node_id: str, now: datetime, until: datetime, vendors: Sequence[str]
+) -> list[int]:
+    """Extend this node's unexpired leases on still-eligible intercoms; returns the ids kept."""
+    kept = (
+        (
+            await session.execute(
+                update(FleetLease)
+                .where(
+                    FleetLease.owner == node_id,
+                    FleetLease.expires_at > now,
+                    FleetLease.intercom_id.in_(eligible_intercoms(vendors)),
+                )
+                .values(expires_at=until)
+                .returning(FleetLease.intercom_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return list(kept)
+
+
+async def acquire(
+    session: AsyncSession, node_id: str, now: datetime, until: datetime, limit: int, vendors: Sequence[str]
+) -> list[int]:
+    """Take up to `limit` free or expired leases. SKIP LOCKED lets nodes acquire concurrently
+    without waiting on each other's rows (SQLite ignores it: a single process owns everything)."""
+    if limit <= 0:
+        return []
+    free = (
+        (
+            await session.execute(
+                select(FleetLease.intercom_id)
+                .where(
+                    or_(
+                        FleetLease.owner.is_(None),
+                        FleetLease.expires_at.is_(None),
+                        FleetLease.expires_at <= now,
+                    ),
+                    FleetLease.intercom_id.in_(eligible_intercoms(vendors)),
+                )
+                .order_by(FleetLease.intercom_id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not free:
+        return []
+    await session.execute(
+        update(FleetLease).where(FleetLease.intercom_id.in_(free)).values(owner=node_id, expires_at=until)
+    )
+    return list(free)
+
+
+async def release(session: AsyncSession, node_id: str, intercom_ids: Sequence[int]) -> None:
+    if intercom_ids:
+        await session.execute(
+            update(FleetLease)
+            .where(FleetLease.owner == node_id, FleetLease.intercom_id.in_(list(intercom_ids)))
+            .values(owner=None, expires_at=None)
+        )
+
+
+async def lease_owners(session: AsyncSession) -> dict[int, str | None]:
+    rows = await session.execute(select(FleetLease.intercom_id, FleetLease.owner))
+    return {int(intercom_id): owner for intercom_id, owner in rows.all()}
+
+
+async def holds_lease(session: AsyncSession, node_id: str, intercom_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        select(FleetLease.intercom_id).where(
+            FleetLease.intercom_id == intercom_id, FleetLease.owner == node_id, FleetLease.expires_at > now
+        )
+    )
+    return result.first() is not None
+
+
+# -- intercoms as the supervisor sees them -------------------------------------------------------
+
+
+async def intercoms_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Intercom]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Intercom).where(Intercom.id.in_(list(ids))))
+    return {intercom.id: intercom for intercom in rows.scalars().all()}
+
+
+async def set_online(session: AsyncSession, intercom_id: int, online: bool, now: datetime) -> bool:
+    """Returns whether the state changed (so the caller pushes only changes)."""
+    result = await session.execute(
+        update(Intercom)
+        .where(Intercom.id == intercom_id, Intercom.is_online.is_not(online))
+        .values(is_online=online, last_seen_at=now if online else Intercom.last_seen_at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def touch_last_seen(session: AsyncSession, intercom_id: int, now: datetime) -> None:
+    await session.execute(update(Intercom).where(Intercom.id == intercom_id).values(last_seen_at=now))
+
+
+# -- the event journal -----------------------------------------------------------------------------
+
+
+async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert journal rows, skipping any already stored; returns the ids of the new rows only."""
+    if not rows:
+        return []
+    statement = (
+        _insert(session, DeviceEventRecord)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"])
+        .returning(DeviceEventRecord.id)
+    )
+    return list((await session.execute(statement)).scalars().all())
+
+
+async def events_by_id(session: AsyncSession, ids: Sequence[int]) -> list[DeviceEventRecord]:
+    rows = await session.execute(
+        select(DeviceEventRecord)
+        .where(DeviceEventRecord.id.in_(list(ids)))
+        .order_by(DeviceEventRecord.occurred_at, DeviceEventRecord.id)
+    )
+    return list(rows.scalars().all())
+
+
+def journal_query(
+    intercom_id: int,
+    *,
+    kinds: Sequence[str] | None,
+    names: Sequence[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[DeviceEventRecord]:
+    query = select(DeviceEventRecord).where(DeviceEventRecord.intercom_id == intercom_id)
+    conditions: list[ColumnElement[bool]] = []
+    if kinds:
+        conditions.append(DeviceEventRecord.kind.in_(list(kinds)))
+    if names:
+        conditions.append(DeviceEventRecord.name.in_(list(names)))
+    if since is not None:
+        conditions.append(DeviceEventRecord.occurred_at >= since)
+    if until is not None:
+        conditions.append(DeviceEventRecord.occurred_at <= until)
+    if conditions:
+        query = query.where(and_(*conditions))
+    return query.order_by(DeviceEventRecord.occurred_at.desc(), DeviceEventRecord.id.desc())
+
+
+async def last_event_at(session: AsyncSession, intercom_id: int) -> datetime | None:
+    state = await session.get(DeviceState, intercom_id)
+    return state.last_event_at if state else None
+
+
+async def upsert_device_state(session: AsyncSession, intercom_id: int, **values: Any) -> None:
+    statement = _insert(session, DeviceState).values(intercom_id=intercom_id, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=["intercom_id"], set_=values))
+
+
+async def get_device_state(session: AsyncSession, intercom_id: int) -> DeviceState | None:
+    return await session.get(DeviceState, intercom_id)

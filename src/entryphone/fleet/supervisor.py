@@ -1,0 +1,144 @@
+"""The fleet supervisor: owns intercoms through leases and runs one DeviceWorker per owned device.
+
+Every tick (a third of the lease time) it heartbeats, renews its leases, takes free or expired ones
+up to its fair share (eligible intercoms / live nodes), gives back what is beyond it, and starts,
+restarts (connection changed) or stops workers to match. Device I/O never happens inside the
+tick's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from entryphone.context import AppContext
+from entryphone.db.base import utcnow
+from entryphone.fleet import repository
+from entryphone.fleet.access import DeviceAccess, connection_fingerprint
+from entryphone.fleet.journal import Effect
+from entryphone.fleet.worker import DeviceWorker, OnlineListener
+from entryphone.models import Intercom
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Running:
+    worker: DeviceWorker
+    task: asyncio.Task[None]
+    fingerprint: tuple[object, ...]
+
+
+class Supervisor:
+    def __init__(
+        self,
+        context: AppContext,
+        access: DeviceAccess,
+        effects: Sequence[Effect] = (),
+        on_online_change: OnlineListener | None = None,
+    ) -> None:
+        self.context = context
+        self.access = access
+        self.effects = list(effects)
+        self.on_online_change = on_online_change
+        self.settings = context.settings
+        self.node_id = context.settings.node_id
+        self.lease = timedelta(seconds=self.settings.lease_seconds)
+        self._running: dict[int, _Running] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.ticks = 0
+        self.last_tick_error: str | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"supervisor {self.node_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._stop_workers(list(self._running))
+        with contextlib.suppress(Exception):
+            async with self.context.sessions() as session, session.begin():
+                await repository.forget_node(session, self.node_id)  # hand the fleet over at once
+
+    @property
+    def owned(self) -> list[int]:
+        return sorted(self._running)
+
+    def worker(self, intercom_id: int) -> DeviceWorker | None:
+        running = self._running.get(intercom_id)
+        return running.worker if running else None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+                self.last_tick_error = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_tick_error = f"{type(exc).__name__}: {exc}"
+                log.exception("supervisor tick failed")
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+
+    # -- one reconciliation -----------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        now = utcnow()
+        until = now + self.lease
+        vendors = self.access.registry.vendors()
+        async with self.context.sessions() as session, session.begin():
+            await repository.heartbeat(session, self.node_id, now)
+            await repository.ensure_lease_rows(session, vendors)
+            kept = await repository.renew(session, self.node_id, now, until, vendors)
+            nodes = await repository.live_node_count(session, now - self.lease)
+            share = math.ceil(await repository.count_eligible(session, vendors) / nodes)
+            acquired = await repository.acquire(session, self.node_id, now, until, share - len(kept), vendors)
+            owned = kept + acquired
+            # Give back what is beyond a fair share (plus one, against flapping) so a new node gets work.
+            surplus = owned[share + 1 :] if len(owned) > share + 1 else []
+            await repository.release(session, self.node_id, surplus)
+            owned = [intercom_id for intercom_id in owned if intercom_id not in set(surplus)]
+            intercoms = await repository.intercoms_by_id(session, owned)
+        self.ticks += 1
+        await self._reconcile(intercoms)
+
+    async def _reconcile(self, intercoms: dict[int, Intercom]) -> None:
+        gone = [intercom_id for intercom_id in self._running if intercom_id not in intercoms]
+        changed = [
+            intercom_id
+            for intercom_id, running in self._running.items()
+            if intercom_id in intercoms
+            and running.fingerprint != connection_fingerprint(intercoms[intercom_id])
+        ]
+        await self._stop_workers(gone + changed)
+        for intercom_id, intercom in intercoms.items():
+            running = self._running.get(intercom_id)
+            if running is not None and not running.task.done():
+                continue
+            try:
+                driver = self.access.driver(intercom)
+            except Exception as exc:  # cannot even build a driver (e.g. undecryptable password)
+                log.warning("intercom %s: cannot connect: %s", intercom_id, exc)
+                continue
+            worker = DeviceWorker(intercom_id, driver, self.context, self.effects, self.on_online_change)
+            task = asyncio.create_task(worker.run(), name=f"device {intercom_id}")
+            self._running[intercom_id] = _Running(worker, task, connection_fingerprint(intercom))
+
+    async def _stop_workers(self, intercom_ids: list[int]) -> None:
+        stopping = [
+            self._running.pop(intercom_id) for intercom_id in intercom_ids if intercom_id in self._running
+        ]
+        for running in stopping:
+            running.task.cancel()
+        for running in stopping:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await running.task

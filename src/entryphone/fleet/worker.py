@@ -1,0 +1,138 @@
+"""One device's event loop: subscribe (catching up on what was missed), long-poll, store, repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from entryphone.context import AppContext
+from entryphone.db.base import utcnow
+from entryphone.devices.driver import DeviceDriver
+from entryphone.devices.errors import DeviceAuthFailed, DriverError
+from entryphone.devices.models import DeviceEvent, EventSubscription
+from entryphone.fleet import journal, repository
+from entryphone.fleet.backoff import Backoff
+from entryphone.fleet.journal import Effect, EffectContext
+
+log = logging.getLogger(__name__)
+
+# Extra history asked for on (re)subscription: covers clock granularity and the gap between the
+# last stored event and the moment the device lost us. Overlap is absorbed by the dedupe key.
+CATCH_UP_MARGIN = timedelta(seconds=30)
+# The device keeps at most 10,000 events; asking for more history than a day buys nothing.
+MAX_CATCH_UP = timedelta(hours=24)
+# last_seen_at is written at most this often while a device stays online.
+LAST_SEEN_INTERVAL = timedelta(seconds=30)
+
+OnlineListener = Callable[[int, bool], Awaitable[None]]
+
+
+class DeviceWorker:
+    def __init__(
+        self,
+        intercom_id: int,
+        driver: DeviceDriver,
+        context: AppContext,
+        effects: Sequence[Effect],
+        on_online_change: OnlineListener | None = None,
+    ) -> None:
+        self.intercom_id = intercom_id
+        self.driver = driver
+        self.context = context
+        self.effects = effects
+        self.on_online_change = on_online_change
+        self.settings = context.settings
+        self.online: bool | None = None
+        self.events_stored = 0
+        self.pull_errors = 0
+        self._last_seen_written = utcnow() - LAST_SEEN_INTERVAL
+
+    async def run(self) -> None:
+        backoff = Backoff(base=0.5, ceiling=self.settings.reconnect_max_seconds)
+        subscription: EventSubscription | None = None
+        try:
+            while True:
+                try:
+                    if subscription is None:
+                        subscription = await self.driver.subscribe_events(await self._catch_up_window())
+                        await self._set_online(True, None)
+                    events = await self.driver.pull_events(subscription, wait=self.settings.event_pull_wait)
+                    if events:
+                        await self._store(events)
+                    await self._seen()
+                    backoff.reset()
+                except asyncio.CancelledError:
+                    raise
+                except DriverError as exc:
+                    subscription = None
+                    self.pull_errors += 1
+                    reason = (
+                        "the device refused the credentials"
+                        if isinstance(exc, DeviceAuthFailed)
+                        else str(exc)
+                    )
+                    await self._set_online(False, reason)
+                    await asyncio.sleep(backoff.next_delay())
+                except Exception:
+                    # A database hiccup must not kill the loop; the events stay on the device and
+                    # are caught up after resubscribing.
+                    subscription = None
+                    self.pull_errors += 1
+                    log.exception("intercom %s: event loop error", self.intercom_id)
+                    await asyncio.sleep(backoff.next_delay())
+        finally:
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(self.driver.unsubscribe_events(subscription)), 2)
+
+    async def _catch_up_window(self) -> timedelta:
+        async with self.context.sessions() as session:
+            last = await repository.last_event_at(session, self.intercom_id)
+            if last is None:
+                intercom = (await repository.intercoms_by_id(session, [self.intercom_id])).get(
+                    self.intercom_id
+                )
+                last = intercom.created_at if intercom else utcnow()
+        window = utcnow() - last + CATCH_UP_MARGIN
+        return min(max(window, CATCH_UP_MARGIN), MAX_CATCH_UP)
+
+    async def _store(self, events: list[DeviceEvent]) -> None:
+        effect_context = EffectContext(services=self.context.services)
+        async with self.context.sessions() as session, session.begin():
+            intercom = (await repository.intercoms_by_id(session, [self.intercom_id])).get(self.intercom_id)
+            if intercom is None:
+                return
+            stored = await journal.store(session, intercom, events, self.effects, effect_context)
+        self.events_stored += len(stored)
+        for action in effect_context.after_commit:
+            try:
+                await action()
+            except Exception:
+                log.exception("intercom %s: post-commit action failed", self.intercom_id)
+
+    async def _set_online(self, online: bool, error: str | None) -> None:
+        if self.online is online and online:
+            return
+        now = utcnow()
+        async with self.context.sessions() as session, session.begin():
+            changed = await repository.set_online(session, self.intercom_id, online, now)
+            if error is not None:
+                await repository.upsert_device_state(
+                    session, self.intercom_id, last_error=error, last_error_at=now
+                )
+        if online:
+            self._last_seen_written = now
+        self.online = online
+        if changed and self.on_online_change is not None:
+            await self.on_online_change(self.intercom_id, online)
+
+    async def _seen(self) -> None:
+        now = utcnow()
+        if now - self._last_seen_written < LAST_SEEN_INTERVAL:
+            return
+        async with self.context.sessions() as session, session.begin():
+            await repository.touch_last_seen(session, self.intercom_id, now)
+        self._last_seen_written = now
