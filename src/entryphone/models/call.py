@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from entryphone.db.base import Base, BigIntPK, TimestampMixin, UtcDateTime
+
+
+class IntercomCall(TimestampMixin, Base):
+    """A call from a panel to a flat: ring -> answered -> ended, or ring -> missed / rejected."""
+
+    __tablename__ = "intercom_calls"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    intercom_id: Mapped[int] = mapped_column(ForeignKey("intercoms.id", ondelete="CASCADE"), index=True)
+    flat_id: Mapped[int | None] = mapped_column(ForeignKey("intercom_flats.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # The panel's own id of the call (e.g. the 2N call session), so its later events find the call.
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    rang_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    answered_device_uuid: Mapped[str | None] = mapped_column(String(191))
+
+
+class IntercomCallDevice(Base):
+    """One device a call was offered to: it rang (or stayed silent by its schedule), was declined,
+    or answered. A resident sees the calls their devices were offered."""
+
+    __tablename__ = "intercom_call_devices"
+    __table_args__ = (UniqueConstraint("call_id", "account_id", "device_uuid"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("intercom_calls.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    device_uuid: Mapped[str] = mapped_column(String(191))
+    state: Mapped[str] = mapped_column(String(16))  # ringing | silent | declined | answered

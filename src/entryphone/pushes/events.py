@@ -1,0 +1,37 @@
+"""What a push is, and the event names residents' apps receive on channel `user.{ID}`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class PushEvent(StrEnum):
+    intercom_added = "intercom_added"
+    intercom_deleted = "intercom_deleted"
+    intercom_flat_chosen = "intercom_flat_chosen"
+    intercom_code_created = "intercom_code_created"
+    intercom_registration_failed = "intercom_registration_failed"
+    call_ringing = "intercom_call_ringing"
+    call_taken = "intercom_call_taken"
+    call_declined = "intercom_call_declined"
+    call_ended = "intercom_call_ended"
+
+
+@dataclass(frozen=True)
+class Push:
+    """One event for one resident. `exclude_device` is the X-UUID that caused it: it is not echoed there."""
+
+    account_id: int
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+    exclude_device: str | None = None
+
+    @property
+    def channel(self) -> str:
+        return f"user.{self.account_id}"
+
+    def message(self) -> dict[str, Any]:
+        """The JSON every transport sends."""
+        return {"channel": self.channel, "event": self.event, "data": self.data}
