@@ -226,7 +226,7 @@ class EmulatedDevice:
     async def start(self) -> None:
         if self._listeners.https_port is not None and self._tls is None:
             self._tls = tls.generate(f"{self.identity.variant} {self.serial}", (self.host,))
-            self.save()
+        self.save()  # identity and certificate are kept from the first start on
         if self._tls is not None and self._ssl is None:
             self._ssl = tls.server_context(*self._tls)
         await self._bind()
