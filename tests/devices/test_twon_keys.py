@@ -65,3 +65,15 @@ async def test_invalid_card_is_reported_not_hidden(session: Session, start_devic
     driver = driver_for(session, await start_device("2.4x"))
     report = await driver.sync_keys([Key(id="bad", uid="zz")], [])
     assert not report.ok and report.failed[0].id == "bad" and "EDIR" in report.failed[0].reason
+
+
+async def test_synced_card_is_valid_on_the_panel(session: Session, start_device: StartDevice) -> None:
+    device = await start_device("2.4x")
+    driver = driver_for(session, device)
+    await driver.sync_keys(KEYS, [])
+    subscription = await driver.subscribe_events()
+    async with session.post(f"{device.control_url}/card", json={"uid": "01045E31BB"}) as reply:
+        assert reply.status < 300
+    events = await driver.pull_events(subscription, wait=2)
+    card = next(e for e in events if e.kind.value == "card")
+    assert card.params["uid"] == "01045E31BB" and card.params["valid"] is True
