@@ -10,7 +10,9 @@ import pytest
 
 from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, make_identity
 
-FAST = Timings(restart_downtime=0.3, nonce_lifetime=30, ring_delay=0.05, ring_timeout=5, audio_test_duration=0.05)
+FAST = Timings(
+    restart_downtime=0.3, nonce_lifetime=30, ring_delay=0.05, ring_timeout=5, audio_test_duration=0.05
+)
 _counter = iter(range(1, 1_000_000))
 
 StartDevice = Callable[..., Awaitable[EmulatedDevice]]
@@ -64,7 +66,9 @@ async def digest() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def api(session: aiohttp.ClientSession, device: EmulatedDevice, path: str, **kwargs: Any) -> dict[str, Any]:
+async def api(
+    session: aiohttp.ClientSession, device: EmulatedDevice, path: str, **kwargs: Any
+) -> dict[str, Any]:
     """One /api call; asserts the envelope's transport details and returns the JSON document."""
     method = kwargs.pop("method", "GET")
     version = device.sw_version  # a firmware apply changes it once the reply is out
@@ -76,6 +80,10 @@ async def api(session: aiohttp.ClientSession, device: EmulatedDevice, path: str,
         return document
 
 
-async def control(session: aiohttp.ClientSession, device: EmulatedDevice, action: str, body: Any = None) -> int:
-    async with session.post(f"{device.control_url}/{action}", json=body if body is not None else {}) as response:
+async def control(
+    session: aiohttp.ClientSession, device: EmulatedDevice, action: str, body: Any = None
+) -> int:
+    async with session.post(
+        f"{device.control_url}/{action}", json=body if body is not None else {}
+    ) as response:
         return response.status

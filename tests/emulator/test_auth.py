@@ -107,7 +107,10 @@ async def test_licence_missing_is_code_5(digest: aiohttp.ClientSession, start_de
     config = DeviceConfig()
     config.licence.enhanced_integration = False
     device = await start_device(config=config)
-    assert (await api(digest, device, "/api/switch/status"))["error"] == {"code": 5, "description": "function is licensed"}
+    assert (await api(digest, device, "/api/switch/status"))["error"] == {
+        "code": 5,
+        "description": "function is licensed",
+    }
     assert (await api(digest, device, "/api/camera/caps"))["success"] is True  # "No" in the licence column
     newer = await start_device("2.4x", config=config)
     async with aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "2n"),)) as other:
@@ -119,7 +122,9 @@ async def test_https_only_service(digest: aiohttp.ClientSession, start_device: S
     device.config.services[Service.SYSTEM].https_only = True
     doc = await api(digest, device, "/api/system/status")
     assert doc["error"] == {"code": 7, "description": "invalid connection type"}
-    context = ssl.create_default_context(cadata=device.certificate_pem.decode() if device.certificate_pem else None)
-    async with aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "2n"),)) as secure:
-        async with secure.get(f"{device.https_url}/api/system/status", ssl=context) as response:
-            assert (await response.json())["success"] is True
+    context = ssl.create_default_context(
+        cadata=device.certificate_pem.decode() if device.certificate_pem else None
+    )
+    secure = aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "2n"),))
+    async with secure, secure.get(f"{device.https_url}/api/system/status", ssl=context) as response:
+        assert (await response.json())["success"] is True

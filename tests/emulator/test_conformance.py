@@ -22,7 +22,14 @@ JPEG = "image/jpeg"
 async def test_5_1_system_info(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
     doc = await api(digest, device, "/api/system/info")
     assert doc["success"] is True
-    assert set(doc["result"]) == {"variant", "serialNumber", "hwVersion", "swVersion", "buildType", "deviceName"}
+    assert set(doc["result"]) == {
+        "variant",
+        "serialNumber",
+        "hwVersion",
+        "swVersion",
+        "buildType",
+        "deviceName",
+    }
     assert doc["result"]["serialNumber"] == device.serial
 
 
@@ -37,7 +44,9 @@ async def test_5_3_system_restart(digest: aiohttp.ClientSession, device: Emulate
     await device.wait_until_up()
 
 
-async def test_5_4_5_5_firmware_upload_and_apply(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_5_4_5_5_firmware_upload_and_apply(
+    digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
     form = aiohttp.FormData()
     form.add_field("blob-fw", build_image("2.22.0.1.1"), filename="fw.bin")
     doc = await api(digest, device, "/api/firmware", method="PUT", data=form)
@@ -47,7 +56,9 @@ async def test_5_4_5_5_firmware_upload_and_apply(digest: aiohttp.ClientSession, 
     assert device.sw_version == "2.22.0.1.1"
 
 
-async def test_5_4_corrupted_firmware_is_code_12(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_5_4_corrupted_firmware_is_code_12(
+    digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
     form = aiohttp.FormData()
     form.add_field("blob-fw", build_image("2.22.0.1.1")[:-1] + b"x", filename="fw.bin")
     doc = await api(digest, device, "/api/firmware", method="PUT", data=form)
@@ -86,7 +97,13 @@ async def test_5_7_factory_reset(digest: aiohttp.ClientSession, device: Emulated
 
 async def test_5_8_switch_caps(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
     switches = (await api(digest, device, "/api/switch/caps"))["result"]["switches"]
-    assert switches[0] == {"switch": 1, "enabled": True, "mode": "monostable", "switchOnDuration": 5, "type": "normal"}
+    assert switches[0] == {
+        "switch": 1,
+        "enabled": True,
+        "mode": "monostable",
+        "switchOnDuration": 5,
+        "type": "normal",
+    }
     assert switches[2] == {"switch": 3, "enabled": False}
     one = (await api(digest, device, "/api/switch/caps?switch=2"))["result"]["switches"]
     assert [s["switch"] for s in one] == [2]
@@ -98,11 +115,17 @@ async def test_5_9_switch_status(digest: aiohttp.ClientSession, device: Emulated
     assert len(switches) == 4
 
 
-async def test_5_10_switch_ctrl_and_response_text(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_5_10_switch_ctrl_and_response_text(
+    digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
     assert await api(digest, device, "/api/switch/ctrl?switch=1&action=trigger") == {"success": True}
-    assert (await api(digest, device, "/api/switch/status?switch=1"))["result"]["switches"][0]["active"] is True
+    assert (await api(digest, device, "/api/switch/status?switch=1"))["result"]["switches"][0][
+        "active"
+    ] is True
     for text in ("text", ""):
-        async with digest.get(device.url + f"/api/switch/ctrl?switch=1&action=on&response={text}") as response:
+        async with digest.get(
+            device.url + f"/api/switch/ctrl?switch=1&action=on&response={text}"
+        ) as response:
             assert response.content_type == "text/plain"
             assert await response.text() == text
 
@@ -122,7 +145,10 @@ async def test_5_11_to_5_13_io(digest: aiohttp.ClientSession, device: EmulatedDe
 
 async def test_2_3_error_example_invalid_port(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
     doc = await api(digest, device, "/api/io/ctrl?port=nope&action=on")
-    assert doc == {"success": False, "error": {"code": 12, "param": "port", "description": "invalid parameter value"}}
+    assert doc == {
+        "success": False,
+        "error": {"code": 12, "param": "port", "description": "invalid parameter value"},
+    }
 
 
 async def test_5_14_phone_status(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
@@ -139,9 +165,10 @@ async def test_5_15_to_5_18_calls(digest: aiohttp.ClientSession, device: Emulate
     sessions = (await api(digest, device, f"/api/call/status?session={session}"))["result"]["sessions"]
     assert sessions == [{"session": session, "direction": "outgoing", "state": "connecting"}]
     assert await api(digest, device, f"/api/call/hangup?session={session}") == {"success": True}
-    async with aiohttp.ClientSession() as plain:
-        async with plain.post(device.control_url + "/call/incoming", json={"peer": "sip:2229@10.0.97.150"}) as r:
-            incoming = int(r.headers["X-Emulator-Session"])
+    async with aiohttp.ClientSession() as plain, plain.post(
+        device.control_url + "/call/incoming", json={"peer": "sip:2229@10.0.97.150"}
+    ) as r:
+        incoming = int(r.headers["X-Emulator-Session"])
     assert await api(digest, device, f"/api/call/answer?session={incoming}") == {"success": True}
     sessions = (await api(digest, device, "/api/call/status"))["result"]["sessions"]
     assert sessions == [{"session": incoming, "direction": "incoming", "state": "connected"}]
@@ -155,7 +182,9 @@ async def test_5_19_camera_caps(digest: aiohttp.ClientSession, device: EmulatedD
 
 
 async def test_5_20_camera_snapshot(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
-    async with digest.get(device.url + "/api/camera/snapshot?width=640&height=480&source=internal") as response:
+    async with digest.get(
+        device.url + "/api/camera/snapshot?width=640&height=480&source=internal"
+    ) as response:
         assert response.content_type == JPEG
         image = Image.open(io.BytesIO(await response.read()))
     assert (image.format, image.size) == ("JPEG", (640, 480))

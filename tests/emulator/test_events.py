@@ -17,7 +17,9 @@ async def _subscribe(session: aiohttp.ClientSession, device: EmulatedDevice, que
     return channel
 
 
-async def _pull(session: aiohttp.ClientSession, device: EmulatedDevice, channel: int, timeout: float = 0) -> list:
+async def _pull(
+    session: aiohttp.ClientSession, device: EmulatedDevice, channel: int, timeout: float = 0
+) -> list:
     doc = await api(session, device, f"/api/log/pull?id={channel}&timeout={timeout}")
     assert doc["success"] is True, doc
     events: list = doc["result"]["events"]
@@ -34,7 +36,9 @@ async def test_pull_waits_for_the_next_event(digest: aiohttp.ClientSession, devi
         assert await control(plain, device, "input", {"port": "input1", "state": True}) == 204
     events = await pull
     assert 0.3 <= time.monotonic() - started < 2
-    assert [(e["event"], e["params"]) for e in events] == [("InputChanged", {"port": "input1", "state": True})]
+    assert [(e["event"], e["params"]) for e in events] == [
+        ("InputChanged", {"port": "input1", "state": True})
+    ]
 
 
 async def test_pull_times_out_empty(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
@@ -79,7 +83,9 @@ async def test_channel_expires_after_duration(digest: aiohttp.ClientSession, dev
     assert doc["error"] == {"code": 12, "param": "id", "description": "invalid parameter value"}
 
 
-async def test_events_need_the_account_privilege(http: aiohttp.ClientSession, start_device: StartDevice) -> None:
+async def test_events_need_the_account_privilege(
+    http: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
     config = DeviceConfig(
         accounts=[Account("admin", "2n"), Account("cards", "pw", privileges=frozenset({"uid:monitoring"}))]
     )
@@ -92,7 +98,9 @@ async def test_events_need_the_account_privilege(http: aiohttp.ClientSession, st
     assert names == ["DeviceState", "CardEntered"]  # no keypad or phone events for this account
 
 
-async def test_world_events(http: aiohttp.ClientSession, digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_world_events(
+    http: aiohttp.ClientSession, digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
     channel = await _subscribe(digest, device)
     for action, body in [
         ("tamper", {"state": "in"}),
@@ -142,5 +150,8 @@ async def test_monostable_switch_falls_back(digest: aiohttp.ClientSession, start
     await api(digest, device, "/api/switch/ctrl?switch=1&action=on")
     first = await _pull(digest, device, channel)
     second = await _pull(digest, device, channel, timeout=3)
-    assert [e["params"] for e in first + second] == [{"switch": 1, "state": True}, {"switch": 1, "state": False}]
+    assert [e["params"] for e in first + second] == [
+        {"switch": 1, "state": True},
+        {"switch": 1, "state": False},
+    ]
     assert second[0]["upTime"] - first[0]["upTime"] in (0, 1, 2)

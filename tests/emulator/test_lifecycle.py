@@ -39,7 +39,9 @@ async def test_restart_takes_the_device_away(
     assert events[0]["id"] == 1 and events[0]["event"] == "DeviceState"
 
 
-async def test_digest_client_recovers_after_restart(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_digest_client_recovers_after_restart(
+    digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
     await api(digest, device, "/api/system/status")
     await api(digest, device, "/api/system/restart")
     await device.wait_until_up()
@@ -49,7 +51,9 @@ async def test_digest_client_recovers_after_restart(digest: aiohttp.ClientSessio
 
 async def test_config_upload_changes_accounts(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
     async with digest.get(device.url + "/api/config") as response:
-        xml = (await response.read()).replace(b"<password type=\"str\">2n</password>", b"<password type=\"str\">new</password>")
+        xml = (await response.read()).replace(
+            b'<password type="str">2n</password>', b'<password type="str">new</password>'
+        )
     form = aiohttp.FormData()
     form.add_field("blob-cfg", xml, filename="c.xml")
     assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
