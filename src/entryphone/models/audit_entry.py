@@ -31,6 +31,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int] = mapped_column(BigInteger)
+    # How a person names the subject (its id may be gone): "flat 12", "flat 12, resident ann".
+    subject_label: Mapped[str] = mapped_column(String(255), default="")
     # The intercom the change concerns (the admin reads the trail per intercom); null for accounts.
     intercom_id: Mapped[int | None] = mapped_column(BigInteger)
     # {"field": {"before": ..., "after": ...}} for the fields that changed; secrets only as flags.

@@ -30,6 +30,7 @@ class AuditEntryOut(BaseModel):
     action: str
     subject_type: str
     subject_id: int
+    subject_label: str
     intercom_id: int | None
     actor: AuditActorOut
     changes: dict[str, dict[str, Any]]
@@ -43,6 +44,7 @@ class AuditEntryOut(BaseModel):
             action=entry.action,
             subject_type=entry.subject_type,
             subject_id=entry.subject_id,
+            subject_label=entry.subject_label,
             intercom_id=entry.intercom_id,
             actor=AuditActorOut(
                 surface=entry.surface,

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("subject_type", sa.String(length=32), nullable=False),
         sa.Column("subject_id", sa.BigInteger(), nullable=False),
+        sa.Column("subject_label", sa.String(length=255), nullable=False),
         sa.Column("intercom_id", sa.BigInteger(), nullable=True),
         sa.Column(
             "changes",
