@@ -1,0 +1,189 @@
+"""/api/admin/v1/intercoms: the admin intercom object, and the matrix calculator."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
+from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
+from entryphone.api.deps import AdminPrincipal, Context, DbSession
+from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
+from entryphone.intercoms import repository, service
+from entryphone.intercoms.identity import normalize_mac
+from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
+
+router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
+
+Cell = Annotated[int, Field(ge=0, le=MAX_FLAT, strict=True)]
+Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+
+
+class SipCredentialsIn(BaseModel):
+    """Sent whole: server, port, login and password together."""
+
+    server: Name
+    port: Port
+    login: Name
+    password: Secret
+
+
+class DtmfIn(BaseModel):
+    id: Annotated[int, Field(ge=1, le=16, strict=True)]
+    value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9A-Da-d*#/+]+$")]
+
+
+class SipOptionsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    dtmf: Annotated[list[DtmfIn], Field(max_length=16)] | None = None
+    talk_duration: Count | None = None
+    ring_duration: Count | None = None
+
+
+class MatrixElementIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[int, Field(ge=1, le=MAX_COMMUTATORS, strict=True)]
+    auto: Bool = False
+    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    flat_from: FlatNumber | None = None
+    is_last_item_first: Bool = False
+    items: Annotated[list[Annotated[list[Cell], Field(max_length=32)]], Field(max_length=32)] | None = None
+
+
+class IntercomFieldsIn(BaseModel):
+    """Every writable field of the admin intercom object; PATCH changes only the fields sent."""
+
+    model_config = ConfigDict(extra="ignore", validate_by_name=True)
+
+    title: Name | None = None
+    name: Name | None = None
+    vendor: Word | None = None
+    model: Text | None = None
+    serial_number: Text | None = None
+    mac: Word | None = None
+    external_id: Text | None = None
+    group_id: Id | None = None
+    camera_id: Id | None = None
+    status: Word | None = None
+    department: Count | None = None
+    department_type: Word | None = None
+    department_name: Text | None = None
+    address: Address | None = None
+    flat_from: FlatNumber | None = None
+    flat_to: FlatNumber | None = None
+    flat_offset: IntOrNumericString | None = None
+    force_flats_removal: Bool | None = None
+    collecting_keys: Bool | None = None
+    door_open_time_general: Count | None = None
+    sip_credentials: SipCredentialsIn | None = None
+    sip_options: SipOptionsIn | None = None
+    is_crossbar_switchers_enabled: Bool | None = None
+    switch: Word | None = None
+    connection_type: Word | None = None
+    commutators_count: Annotated[int, Field(ge=0, le=MAX_COMMUTATORS, strict=True)] | None = None
+    matrix: Annotated[list[MatrixElementIn], Field(max_length=MAX_COMMUTATORS)] | None = None
+    schema_: Word | None = Field(default=None, alias="schema")
+    ip: Text | None = None
+    port: Port | None = None
+    login: Text | None = None
+    password: Secret | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, by wire name; booleans sent as null are ignored (cannot be unset)."""
+        sent = self.model_dump(exclude_unset=True, by_alias=True)
+        for name in ("collecting_keys", "is_crossbar_switchers_enabled", "force_flats_removal"):
+            if name in sent and sent[name] is None:
+                sent.pop(name)
+        if "matrix" in sent and sent["matrix"] is not None:
+            # Only keys the client sent count: an explicit element without flat_from stays without it.
+            sent["matrix"] = [element.model_dump(exclude_unset=False) for element in self.matrix or []]
+        return sent
+
+
+class IntercomCreateIn(IntercomFieldsIn):
+    vendor: Word
+
+
+class MatrixBuildIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    switch: Word
+    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    flat_from: FlatNumber
+    is_last_item_first: Bool = False
+
+
+class MatrixOut(BaseModel):
+    capacity: int
+    items: list[list[int]]
+
+
+@router.get("", response_model=Page[IntercomOut], summary="List intercoms")
+async def list_intercoms(
+    request: Request,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    context: Context,
+    params: Annotated[PageParams, Depends(page_params)],
+    search: Annotated[SearchText | None, Query()] = None,
+    group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
+    vendor: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=64)] = None,
+    is_online: Annotated[bool | None, Query()] = None,
+) -> Page[IntercomOut]:
+    mac: str | None = None
+    if search:
+        try:
+            mac = normalize_mac(search)
+        except ValueError:
+            mac = None
+    query = repository.list_query(
+        search=search, group_id=group_id, vendor=vendor, status=status, is_online=is_online, mac=mac
+    )
+    result = await paginate(session, query, params)
+    items = await intercom_replies(session, context.secrets, list(result.items))
+    return build_page(request, items, result.total, params)
+
+
+@router.post("", response_model=IntercomOut, status_code=201, summary="Create an intercom")
+async def create_intercom(
+    body: IntercomCreateIn, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> IntercomOut:
+    intercom = await service.create(session, context.secrets, body.changes(), source="manual")
+    return await intercom_reply(session, context.secrets, intercom)
+
+
+@router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
+async def show_intercom(
+    intercom: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> IntercomOut:
+    return await intercom_reply(session, context.secrets, await service.get_live(session, intercom))
+
+
+@router.patch("/{intercom}", response_model=IntercomOut, summary="Update an intercom (partial)")
+async def update_intercom(
+    intercom: IdPath, body: IntercomFieldsIn, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> IntercomOut:
+    record = await service.get_live(session, intercom, for_update=True)
+    await service.update(session, context.secrets, record, body.changes())
+    return await intercom_reply(session, context.secrets, record)
+
+
+@router.delete("/{intercom}", status_code=204, response_class=Response, summary="Delete an intercom (soft)")
+async def delete_intercom(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
+    await service.soft_delete(session, await service.get_live(session, intercom, for_update=True))
+    return Response(status_code=204)
+
+
+@router.post("/{intercom}/common-matrix", response_model=MatrixOut, summary="Build a matrix")
+async def common_matrix(
+    intercom: IdPath, body: MatrixBuildIn, _admin: AdminPrincipal, session: DbSession
+) -> MatrixOut:
+    await service.get_live(session, intercom)
+    items = build_matrix(body.switch, body.capacity, body.flat_from, body.is_last_item_first)
+    return MatrixOut(capacity=body.capacity, items=items)
