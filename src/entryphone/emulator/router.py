@@ -57,8 +57,11 @@ async def handle(device: EmulatedDevice, request: web.BaseRequest) -> web.Stream
         response = web.Response(status=404, text="404 Not Found")
     if not response.prepared:
         response.headers["Server"] = device.server_header
-        await response.prepare(request)
-        await response.write_eof()
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionResetError:
+            return response  # the client (or a restart) closed the connection first
     _capture(device, request, body, response)
     for task in after:
         task()
