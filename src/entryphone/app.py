@@ -18,11 +18,19 @@ from entryphone.context import AppContext
 StartupHook = Callable[[AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
+def default_startup_hooks() -> list[StartupHook]:
+    from entryphone.fleet.runtime import fleet_hook
+    from entryphone.pushes import start_push_hub
+
+    # The push hub first: the supervisor publishes pushes (calls, registrations) through it.
+    return [start_push_hub, fleet_hook]
+
+
 def create_app(
     settings: Settings | None = None, *, startup_hooks: list[StartupHook] | None = None
 ) -> FastAPI:
     settings = settings or Settings()
-    hooks = list(startup_hooks or [])
+    hooks = list(startup_hooks) if startup_hooks is not None else default_startup_hooks()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

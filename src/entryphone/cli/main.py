@@ -11,7 +11,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import service as accounts
-from entryphone.cli.runtime import fail, load_settings, run_in_session
+from entryphone.cli.runtime import err_console, fail, load_settings, run_in_session
 from entryphone.context import AppContext
 from entryphone.db import migrate
 from entryphone.models import Role
@@ -47,6 +47,35 @@ def serve(
     if settings.is_sqlite:
         migrate.upgrade(settings)  # the embedded default migrates itself; PostgreSQL is upgraded explicitly
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+
+
+@app.command()
+def supervisor() -> None:
+    """Run the fleet supervisor alone (no API): watch every intercom this node holds a lease on."""
+    import asyncio
+    import signal
+
+    from entryphone.fleet.runtime import start_fleet
+
+    settings = load_settings()
+    if settings.is_sqlite:
+        migrate.upgrade(settings)
+
+    async def run() -> None:
+        context = AppContext.build(settings)
+        stop = await start_fleet(context, supervise=True)
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, done.set)
+        err_console.print(f"supervisor {settings.node_id} running; Ctrl-C stops it")
+        try:
+            await done.wait()
+        finally:
+            await stop()
+            await context.close()
+
+    asyncio.run(run())
 
 
 @db_app.command("upgrade")

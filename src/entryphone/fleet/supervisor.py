@@ -103,8 +103,9 @@ class Supervisor:
             share = math.ceil(await repository.count_eligible(session, vendors) / nodes)
             acquired = await repository.acquire(session, self.node_id, now, until, share - len(kept), vendors)
             owned = kept + acquired
-            # Give back what is beyond a fair share (plus one, against flapping) so a new node gets work.
-            surplus = owned[share + 1 :] if len(owned) > share + 1 else []
+            # Give back what is beyond a fair share so a node that joins gets work. Shares are rounded
+            # up, so together they always cover the fleet and released leases find a taker.
+            surplus = owned[share:]
             await repository.release(session, self.node_id, surplus)
             owned = [intercom_id for intercom_id in owned if intercom_id not in set(surplus)]
             intercoms = await repository.intercoms_by_id(session, owned)
