@@ -21,12 +21,18 @@ class PushEvent(StrEnum):
 
 @dataclass(frozen=True)
 class Push:
-    """One event for one resident. `exclude_device` is the X-UUID that caused it: it is not echoed there."""
+    """One event for one resident. `exclude_device` is the X-UUID that caused it: it is not echoed
+    there. `devices`, when given, limits delivery to those devices (a call rings only the devices
+    its schedule allows)."""
 
     account_id: int
     event: str
     data: dict[str, Any] = field(default_factory=dict)
     exclude_device: str | None = None
+    devices: frozenset[str] | None = None
+
+    def reaches(self, device: str) -> bool:
+        return device != self.exclude_device and (self.devices is None or device in self.devices)
 
     @property
     def channel(self) -> str:

@@ -154,7 +154,7 @@ class PushHub:
 
     async def _deliver(self, push: Push) -> None:
         for connection in list(self._connections.get(push.account_id, ())):
-            if connection.device == push.exclude_device:
+            if not push.reaches(connection.device):
                 continue
             try:
                 connection.queue.put_nowait(push)
@@ -166,7 +166,7 @@ class PushHub:
         offline = [
             device
             for device in await self._devices(push.account_id)
-            if device not in connected and device != push.exclude_device
+            if device not in connected and push.reaches(device)
         ]
         if offline:
             self._spawn(self._send(push, offline))

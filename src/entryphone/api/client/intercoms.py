@@ -1,0 +1,125 @@
+"""/api/v1/intercom: the resident's intercoms, their per-device schedule, self-registration, the door."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from entryphone.api.client import views
+from entryphone.api.client.deps import Publisher, Resident
+from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
+from entryphone.api.deps import Context, DbSession
+from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.types import IdPath
+from entryphone.calls import service as calls
+from entryphone.codes import service as codes
+from entryphone.db.base import utcnow
+from entryphone.doors import service as doors
+from entryphone.pushes import Push, PushEvent, defer
+from entryphone.registration import service as registration
+from entryphone.residents import service as residents
+
+router = APIRouter(prefix="/intercom", tags=["client: intercoms"])
+
+IntercomId = Annotated[int, Query(ge=1, le=2**53 - 1)]
+
+
+@router.get("", response_model=Page[IntercomOut], summary="My intercoms")
+async def list_intercoms(
+    request: Request,
+    caller: Resident,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[IntercomOut]:
+    result = await paginate(session, residents.visible_query(caller.account_id), params)
+    data = await views.intercoms_out(session, caller, list(result.items))
+    return build_page(request, data, result.total, params)
+
+
+@router.get("/shows", response_model=list[IntercomOut], summary="Some of my intercoms by id")
+async def show_intercoms(
+    caller: Resident,
+    session: DbSession,
+    ids: Annotated[list[IntercomId], Query(alias="ids[]", min_length=1, max_length=residents.MAX_SHOWS)],
+) -> list[IntercomOut]:
+    found = await residents.visible_among(session, caller.account_id, ids)
+    return await views.intercoms_out(session, caller, found)
+
+
+@router.post("", response_model=RegistrationOut, summary="Start adding an intercom (self-registration)")
+async def start_registration(caller: Resident, session: DbSession) -> RegistrationOut:
+    started = await registration.start(session, caller.account_id, caller.device)
+    return RegistrationOut(
+        code=started.code, expire_in_seconds=max(0, int((started.expires_at - utcnow()).total_seconds()))
+    )
+
+
+@router.delete("", status_code=204, response_class=Response, summary="Remove intercoms from my list")
+async def delete_intercoms(
+    body: IdsBody, caller: Resident, session: DbSession, publisher: Publisher
+) -> Response:
+    intercoms = await residents.require_all_visible(session, caller.account_id, body.ids)
+    ids = [intercom.id for intercom in intercoms]
+    for intercom_id in ids:
+        mine = codes.list_query(intercom_id=intercom_id, account_id=caller.account_id)
+        code_ids = [code.id for code in (await session.execute(mine)).scalars()]
+        if code_ids:
+            await codes.delete_codes(session, intercom_id, code_ids)
+    await calls.forget(session, caller.account_id, ids)
+    await residents.forget(session, caller.account_id, ids)
+    defer(
+        session,
+        publisher,
+        Push(caller.account_id, PushEvent.intercom_deleted, {"ids": ids}, exclude_device=caller.device),
+    )
+    return Response(status_code=204)
+
+
+@router.patch(
+    "/{intercom}", response_model=IntercomOut, summary="Rename, and set this device's call schedule"
+)
+async def update_intercom(
+    intercom: IdPath, body: IntercomUpdate, caller: Resident, session: DbSession
+) -> IntercomOut:
+    record = await residents.get_visible(session, caller.account_id, intercom)
+    sent = body.model_fields_set
+    await residents.update(
+        session,
+        caller.account_id,
+        caller.device,
+        record,
+        title=body.title,
+        is_enabled=body.is_enabled,
+        timetable=body.timetable.parsed() if body.timetable is not None else None,
+        clear_timetable="timetable" in sent and body.timetable is None,
+    )
+    return await views.intercom_out(session, caller, record)
+
+
+@router.post("/{intercom}/flat", response_model=IntercomOut, summary="Choose my flat (self-registration)")
+async def choose_flat(
+    intercom: IdPath, body: FlatChoice, caller: Resident, session: DbSession, publisher: Publisher
+) -> IntercomOut:
+    record = await registration.choose_flat(
+        session,
+        publisher,
+        account_id=caller.account_id,
+        device=caller.device,
+        intercom_id=intercom,
+        flat_number=body.flat,
+    )
+    return await views.intercom_out(session, caller, record)
+
+
+@router.post("/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door")
+async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
+    record = await residents.require_confirmed(session, caller.account_id, intercom)
+    await residents.require_permission(session, caller.account_id, intercom, "is_open_door_app")
+    # The device call must not run inside the request's transaction: end it (reads only so far).
+    await session.commit()
+    opener = context.services.get(doors.SERVICE_NAME)
+    await doors.open_door(
+        context.sessions, opener, record, account_id=caller.account_id, device_uuid=caller.device
+    )
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""The resident call log and the call state machine: ring -> answered -> ended, or missed / rejected."""

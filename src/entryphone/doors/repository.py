@@ -1,0 +1,26 @@
+"""The only SQL of door-open requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.models.door_open import DoorOpenRequest
+
+
+async def add(session: AsyncSession, request: DoorOpenRequest) -> DoorOpenRequest:
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def finish(
+    session: AsyncSession, request_id: int, status: str, error: str | None, at: datetime
+) -> None:
+    await session.execute(
+        update(DoorOpenRequest)
+        .where(DoorOpenRequest.id == request_id)
+        .values(status=status, error=error, finished_at=at)
+    )

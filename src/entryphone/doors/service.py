@@ -1,0 +1,78 @@
+"""Open a door for a resident: record the request, hand it to the device layer, record the outcome.
+
+The device layer is a `DoorOpener` the fleet registers in `context.services["door_opener"]`. Until
+one is registered, or when it has no driver for the intercom's vendor, the request is recorded as
+`no_driver` and refused with a Conflict: the door is never reported open when it was not.
+
+The device call runs outside any transaction (it may take seconds): the request and its outcome
+are written in two short transactions of their own, so the record survives a failure.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from entryphone.db.base import utcnow
+from entryphone.doors import repository
+from entryphone.errors import Conflict, DeviceError
+from entryphone.models import Intercom
+from entryphone.models.door_open import DoorOpenRequest
+
+SERVICE_NAME = "door_opener"
+
+PENDING = "pending"
+OPENED = "opened"
+FAILED = "failed"
+NO_DRIVER = "no_driver"
+
+
+class DoorOpener(Protocol):
+    """What the fleet plugs in: opens the door of one intercom, raising DeviceError on failure."""
+
+    def supports(self, vendor: str) -> bool: ...
+
+    async def open_door(self, intercom_id: int) -> None: ...
+
+
+async def open_door(
+    sessions: async_sessionmaker[AsyncSession],
+    opener: DoorOpener | None,
+    intercom: Intercom,
+    *,
+    account_id: int,
+    device_uuid: str | None,
+) -> DoorOpenRequest:
+    """Call with no transaction open. Raises Conflict (no driver) or DeviceError (the device failed)."""
+    async with sessions() as session, session.begin():
+        request = await repository.add(
+            session,
+            DoorOpenRequest(
+                intercom_id=intercom.id, account_id=account_id, device_uuid=device_uuid, status=PENDING
+            ),
+        )
+    if opener is None or not opener.supports(intercom.vendor):
+        message = (
+            f"No device driver is connected for vendor '{intercom.vendor}' yet; the door was not opened."
+        )
+        await _finish(sessions, request, NO_DRIVER, message)
+        raise Conflict(message)
+    try:
+        await opener.open_door(intercom.id)
+    except DeviceError as exc:
+        await _finish(sessions, request, FAILED, exc.message)
+        raise
+    await _finish(sessions, request, OPENED, None)
+    return request
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession], request: DoorOpenRequest, status: str, error: str | None
+) -> None:
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        await repository.finish(session, request.id, status, error[:255] if error else None, now)
+    request.status = status
+    request.error = error
+    request.finished_at = now
