@@ -165,9 +165,10 @@ async def test_5_15_to_5_18_calls(digest: aiohttp.ClientSession, device: Emulate
     sessions = (await api(digest, device, f"/api/call/status?session={session}"))["result"]["sessions"]
     assert sessions == [{"session": session, "direction": "outgoing", "state": "connecting"}]
     assert await api(digest, device, f"/api/call/hangup?session={session}") == {"success": True}
-    async with aiohttp.ClientSession() as plain, plain.post(
-        device.control_url + "/call/incoming", json={"peer": "sip:2229@10.0.97.150"}
-    ) as r:
+    async with (
+        aiohttp.ClientSession() as plain,
+        plain.post(device.control_url + "/call/incoming", json={"peer": "sip:2229@10.0.97.150"}) as r,
+    ):
         incoming = int(r.headers["X-Emulator-Session"])
     assert await api(digest, device, f"/api/call/answer?session={incoming}") == {"success": True}
     sessions = (await api(digest, device, "/api/call/status"))["result"]["sessions"]
