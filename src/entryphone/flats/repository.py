@@ -98,9 +98,7 @@ async def counts(session: AsyncSession, flat_ids: Sequence[int]) -> dict[int, tu
                 .where(IntercomKey.flat_id.in_(flat_ids))
                 .group_by(IntercomKey.flat_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     users = dict(
         (
@@ -109,9 +107,7 @@ async def counts(session: AsyncSession, flat_ids: Sequence[int]) -> dict[int, tu
                 .where(FlatResident.flat_id.in_(flat_ids))
                 .group_by(FlatResident.flat_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {flat_id: (int(keys.get(flat_id, 0)), int(users.get(flat_id, 0))) for flat_id in flat_ids}
 
@@ -123,7 +119,7 @@ async def residents(session: AsyncSession, flat_id: int) -> Sequence[tuple[FlatR
         .where(FlatResident.flat_id == flat_id)
         .order_by(Account.id)
     )
-    return [(resident, account) for resident, account in rows.tuples().all()]
+    return [(resident, account) for resident, account in rows.all()]
 
 
 async def get_resident(session: AsyncSession, flat_id: int, account_id: int) -> FlatResident | None:
@@ -142,7 +138,7 @@ async def keys_with_users(
         .where(IntercomKey.flat_id == flat_id)
         .order_by(IntercomKey.id)
     )
-    return [(key, account) for key, account in rows.tuples().all()]
+    return [(key, account) for key, account in rows.all()]
 
 
 async def flats_of_intercom(session: AsyncSession, intercom_id: int) -> list[int]:

@@ -120,7 +120,7 @@ async def _apply(
     unknown = set(changes) - FIELDS
     if unknown:
         raise ValueError(f"unknown intercom fields: {sorted(unknown)}")
-    if "name" in changes and "title" not in changes:
+    if changes.get("name") and not changes.get("title"):
         changes["title"] = changes["name"]
     changes.pop("name", None)
     exclude_id = None if creating else intercom.id
@@ -250,9 +250,6 @@ def _check_plain(changes: dict[str, Any], fail: Fail) -> None:
     if "status" in changes and changes["status"] not in vocabulary.SETTABLE_INTERCOM_STATUSES:
         allowed_statuses = ", ".join(sorted(vocabulary.SETTABLE_INTERCOM_STATUSES))
         fail("status", f"The status must be one of {allowed_statuses} (delete with DELETE).")
-    for name in ("title",):
-        if name in changes and changes[name] is None:
-            fail(name, f"The {name} field is required.")
 
 
 def _check_sip(changes: dict[str, Any], fail: Fail) -> None:
