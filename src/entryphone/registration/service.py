@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.db.base import utcnow
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import service as flats
-from entryphone.intercoms import repository as intercoms_repository
+from entryphone.intercoms import service as intercoms
 from entryphone.keys import repository as keys_repository
 from entryphone.keys import service as keys
 from entryphone.models import Intercom
@@ -95,7 +95,7 @@ async def code_entered(
         return Outcome(Result.unknown_code)
     if registration.expires_at <= at:
         return await _fail(session, publisher, registration, EXPIRED, Result.expired, intercom_id)
-    await _live_intercom(session, intercom_id)
+    await intercoms.get_live(session, intercom_id)
     if await residents.visible_among(session, registration.account_id, [intercom_id]):
         return await _fail(session, publisher, registration, FAILED, Result.already_added, intercom_id)
     registration.intercom_id = intercom_id
@@ -123,7 +123,7 @@ async def key_touched(
             registration = candidate
     if registration is None:
         return Outcome(Result.no_registration)
-    intercom = await _live_intercom(session, intercom_id)
+    intercom = await intercoms.get_live(session, intercom_id)
     try:
         value = keys.normalize_key(key_value)
     except ValueError:
@@ -201,13 +201,6 @@ def _range_message(intercom: Intercom) -> str:
     if intercom.flat_from is None or intercom.flat_to is None:
         return "The intercom has no flats to choose from."
     return f"The flat must be between {intercom.flat_from} and {intercom.flat_to}."
-
-
-async def _live_intercom(session: AsyncSession, intercom_id: int) -> Intercom:
-    intercom = await intercoms_repository.get(session, intercom_id)
-    if intercom is None or intercom.status == intercoms_repository.DELETED:
-        raise NotFound()
-    return intercom
 
 
 async def _fail(

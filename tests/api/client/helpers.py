@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.cameras import service as cameras
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
-from entryphone.models import Camera, Intercom
+from entryphone.intercoms import service as intercoms
 from entryphone.pushes import PushHub, hub_of
 from tests.support import seed
 from tests.support.server import RunningServer
-
-_macs = itertools.count(1)
 
 
 def intercom(
@@ -29,27 +27,20 @@ def intercom(
 ) -> int:
     """A live intercom with its flat range (flat records created by the flats service)."""
 
-    async def work(session: AsyncSession, _context: AppContext) -> int:
-        camera_id = None
+    async def work(session: AsyncSession, context: AppContext) -> int:
+        fields: dict[str, object] = {
+            "title": title,
+            "vendor": vendor,
+            "flat_from": flat_from,
+            "flat_to": flat_to,
+            "department": 1,
+            "address": "742 Evergreen Terrace",
+            "status": "installed",
+        }
         if with_camera:
-            camera = Camera(name=f"{title} camera")
-            session.add(camera)
-            await session.flush()
-            camera_id = camera.id
-        number = next(_macs)
-        record = Intercom(
-            title=title,
-            vendor=vendor,
-            status="installed",
-            mac=f"7C:1E:B3:{number // 65536 % 256:02X}:{number // 256 % 256:02X}:{number % 256:02X}",
-            department=1,
-            address="742 Evergreen Terrace",
-            camera_id=camera_id,
-            is_online=True,
-        )
-        session.add(record)
-        await session.flush()
-        await flats.sync_flat_range(session, record, flat_from, flat_to)
+            camera = await cameras.create(session, context.secrets, {"name": f"{title} camera"})
+            fields["camera_id"] = camera.id
+        record = await intercoms.create(session, context.secrets, fields)
         return record.id
 
     return seed.in_session(settings, work)
