@@ -1,5 +1,7 @@
 """Flats over HTTP: the platform's flat page shape, the range, line flags, users, keys, permissions."""
 
+# ruff: noqa: E501 (the parametrised tables keep one case per line)
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,7 @@
 """Admin intercoms over HTTP: the spec's PATCH body, validation rules, list, soft delete."""
 
+# ruff: noqa: E501 (the parametrised tables keep one case per line)
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,7 @@
 """The matrix over HTTP: the calculator and the matrix rules of PATCH, each with its dot path."""
 
+# ruff: noqa: E501 (the parametrised tables keep one case per line)
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,7 @@
 """The coordinate matrix as pure functions: documented examples and properties."""
 
+# ruff: noqa: E501 (the parametrised tables keep one case per line)
+
 from __future__ import annotations
 
 import pytest
