@@ -14,6 +14,7 @@ from entryphone.accounts import service as accounts
 from entryphone.cli.runtime import err_console, fail, load_settings, run_in_session
 from entryphone.context import AppContext
 from entryphone.db import migrate
+from entryphone.emulator.cli import app as emulator_app
 from entryphone.models import Role
 
 app = typer.Typer(help="entryphone: intercom platform for operators.", no_args_is_help=True)
@@ -23,6 +24,7 @@ tokens_app = typer.Typer(help="Bearer tokens for the APIs.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(emulator_app, name="emulator")
 
 
 class RoleChoice(StrEnum):

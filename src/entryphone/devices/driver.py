@@ -48,6 +48,10 @@ class DeviceDriver(ABC):
         """Identify the device, detect its firmware profile and capabilities (and cache them)."""
 
     @abstractmethod
+    async def info(self) -> DeviceInfo:
+        """What `probe()` learnt, probing only the first time (or after a restart or firmware change)."""
+
+    @abstractmethod
     async def open_door(self, switch: int = 1, duration: float | None = None) -> DoorOpenResult:
         """Open the door on `switch`; `duration` seconds if the device can be told, else its own."""
 

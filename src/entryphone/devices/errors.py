@@ -1,11 +1,12 @@
 """Driver errors: the neutral face of every device failure. Part of the platform's one hierarchy
-(entryphone.errors.DeviceError), so the API layer maps them in one place: CapabilityMissing is a
-409/422, DeviceUnreachable a 503-style "offline", DeviceRejected keeps the device's code/param."""
+(entryphone.errors.DeviceError), so the API layer maps them in one place: CapabilityMissing and
+UnknownVendor are DeviceCannot (409), DeviceUnreachable a 504 "offline", DeviceRejected keeps the
+device's code/param (502)."""
 
 from __future__ import annotations
 
 from entryphone.devices.capabilities import Capability
-from entryphone.errors import DeviceError, DeviceUnavailable
+from entryphone.errors import DeviceCannot, DeviceError, DeviceUnavailable
 
 
 class DriverError(DeviceError):
@@ -26,7 +27,7 @@ class DeviceAuthFailed(DriverError):
     message = "The device refused the configured credentials."
 
 
-class CapabilityMissing(DriverError):
+class CapabilityMissing(DeviceCannot, DriverError):
     """The device (model, firmware or its configuration) cannot do this. `reason` says why."""
 
     def __init__(self, capability: Capability, reason: str) -> None:
@@ -53,7 +54,7 @@ class CallNotFound(DriverError):
     message = "No matching call on the device."
 
 
-class UnknownVendor(DriverError):
+class UnknownVendor(DeviceCannot, DriverError):
     """No driver is registered for this vendor."""
 
     def __init__(self, vendor: str, known: list[str]) -> None:

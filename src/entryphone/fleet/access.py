@@ -28,6 +28,7 @@ class DeviceAccess:
         self.secrets = secrets
         self.registry = registry or default_registry()
         self._session: aiohttp.ClientSession | None = None
+        self._drivers: dict[tuple[int, float], tuple[tuple[object, ...], DeviceDriver]] = {}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -64,12 +65,23 @@ class DeviceAccess:
         )
 
     def driver(self, intercom: Intercom, timeout: float | None = None) -> DeviceDriver:
-        return self.registry.create(self.target(intercom, timeout), self.session)
+        """A driver for the intercom, reused while its connection settings stay the same: the
+        driver keeps what it learnt (probe, Digest nonce), so a command costs one device call."""
+        target = self.target(intercom, timeout)
+        key = (intercom.id, target.timeout)
+        cached = self._drivers.get(key)
+        fingerprint = connection_fingerprint(intercom)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        driver = self.registry.create(target, self.session)
+        self._drivers[key] = (fingerprint, driver)
+        return driver
 
     def driver_for_target(self, target: DeviceTarget) -> DeviceDriver:
         return self.registry.create(target, self.session)
 
     async def close(self) -> None:
+        self._drivers.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.models import Intercom
+from entryphone.models import Intercom, IntercomCode, IntercomKey
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.device_state import DeviceState
 from entryphone.models.fleet_lease import FleetLease
@@ -133,8 +133,13 @@ async def release(session: AsyncSession, node_id: str, intercom_ids: Sequence[in
         )
 
 
-async def lease_owners(session: AsyncSession) -> dict[int, str | None]:
-    rows = await session.execute(select(FleetLease.intercom_id, FleetLease.owner))
+async def lease_owners(
+    session: AsyncSession, intercom_ids: Sequence[int] | None = None
+) -> dict[int, str | None]:
+    query = select(FleetLease.intercom_id, FleetLease.owner)
+    if intercom_ids is not None:
+        query = query.where(FleetLease.intercom_id.in_(list(intercom_ids)))
+    rows = await session.execute(query)
     return {int(intercom_id): owner for intercom_id, owner in rows.all()}
 
 
@@ -231,3 +236,38 @@ async def upsert_device_state(session: AsyncSession, intercom_id: int, **values:
 
 async def get_device_state(session: AsyncSession, intercom_id: int) -> DeviceState | None:
     return await session.get(DeviceState, intercom_id)
+
+
+# -- desired keys and codes ------------------------------------------------------------------------
+
+
+async def desired_keys(
+    session: AsyncSession, intercom_id: int
+) -> tuple[list[IntercomKey], list[IntercomCode]]:
+    keys = await session.execute(
+        select(IntercomKey).where(IntercomKey.intercom_id == intercom_id).order_by(IntercomKey.id)
+    )
+    codes = await session.execute(
+        select(IntercomCode).where(IntercomCode.intercom_id == intercom_id).order_by(IntercomCode.id)
+    )
+    return list(keys.scalars().all()), list(codes.scalars().all())
+
+
+async def key_fingerprints(
+    session: AsyncSession, intercom_ids: Sequence[int]
+) -> dict[int, tuple[object, ...]]:
+    """Per intercom, a value that changes whenever its keys or codes change (added, edited, removed):
+    one grouped query for the whole fleet, so watching for changes costs nothing per device."""
+    if not intercom_ids:
+        return {}
+    ids = list(intercom_ids)
+    fingerprints: dict[int, tuple[object, ...]] = {i: () for i in ids}
+    for table in (IntercomKey, IntercomCode):
+        rows = await session.execute(
+            select(table.intercom_id, func.count(), func.max(table.id), func.max(table.updated_at))
+            .where(table.intercom_id.in_(ids))
+            .group_by(table.intercom_id)
+        )
+        for intercom_id, count, max_id, max_updated in rows.all():
+            fingerprints[int(intercom_id)] += (table.__tablename__, int(count), max_id, str(max_updated))
+    return fingerprints

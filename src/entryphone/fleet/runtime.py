@@ -6,11 +6,14 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from entryphone.context import AppContext
 from entryphone.fleet.access import DeviceAccess
+from entryphone.fleet.commands import FleetCommands
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.supervisor import Supervisor
 
 ACCESS = "devices"
 SUPERVISOR = "supervisor"
+COMMANDS = "commands"
+DOOR_OPENER = "door_opener"
 
 
 def default_effects() -> list[Effect]:
@@ -25,6 +28,9 @@ async def start_fleet(
 ) -> Callable[[], Awaitable[None]]:
     access = DeviceAccess(context.settings, context.secrets)
     context.services[ACCESS] = access
+    commands = FleetCommands(context, access)
+    context.services[COMMANDS] = commands
+    context.services[DOOR_OPENER] = commands  # the doors service's DoorOpener
     supervisor: Supervisor | None = None
     if supervise:
         supervisor = Supervisor(context, access, default_effects() if effects is None else effects)
@@ -32,6 +38,8 @@ async def start_fleet(
         await supervisor.start()
 
     async def stop() -> None:
+        for name in (ACCESS, COMMANDS, DOOR_OPENER, SUPERVISOR):
+            context.services.pop(name, None)
         if supervisor is not None:
             await supervisor.stop()
         await access.close()
@@ -42,3 +50,17 @@ async def start_fleet(
 async def fleet_hook(context: AppContext) -> Callable[[], Awaitable[None]]:
     """The app's startup hook: the supervisor runs inside `serve` unless disabled in settings."""
     return await start_fleet(context, supervise=context.settings.supervisor_enabled)
+
+
+def commands_of(context: AppContext) -> FleetCommands:
+    commands = context.services.get(COMMANDS)
+    if not isinstance(commands, FleetCommands):
+        raise RuntimeError("device commands are not started in this process")
+    return commands
+
+
+def access_of(context: AppContext) -> DeviceAccess:
+    access = context.services.get(ACCESS)
+    if not isinstance(access, DeviceAccess):
+        raise RuntimeError("device access is not started in this process")
+    return access

@@ -18,9 +18,11 @@ from datetime import timedelta
 
 from entryphone.context import AppContext
 from entryphone.db.base import utcnow
+from entryphone.errors import DeviceCannot
 from entryphone.fleet import repository
 from entryphone.fleet.access import DeviceAccess, connection_fingerprint
 from entryphone.fleet.journal import Effect
+from entryphone.fleet.keysync import sync_intercom
 from entryphone.fleet.worker import DeviceWorker, OnlineListener
 from entryphone.models import Intercom
 
@@ -50,6 +52,9 @@ class Supervisor:
         self.node_id = context.settings.node_id
         self.lease = timedelta(seconds=self.settings.lease_seconds)
         self._running: dict[int, _Running] = {}
+        # intercom -> (worker connection number, keys fingerprint) of the last key sync started.
+        self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
+        self._syncing: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -109,8 +114,34 @@ class Supervisor:
             await repository.release(session, self.node_id, surplus)
             owned = [intercom_id for intercom_id in owned if intercom_id not in set(surplus)]
             intercoms = await repository.intercoms_by_id(session, owned)
+            fingerprints = await repository.key_fingerprints(session, owned)
         self.ticks += 1
         await self._reconcile(intercoms)
+        self._sync_changed_keys(fingerprints)
+
+    def _sync_changed_keys(self, fingerprints: dict[int, tuple[object, ...]]) -> None:
+        """Push keys and codes to every online device whose desired set changed, or that came back
+        since its last sync. One sync per device at a time; a failed one is retried on change."""
+        for intercom_id, fingerprint in fingerprints.items():
+            running = self._running.get(intercom_id)
+            if running is None or not running.worker.online:
+                continue
+            wanted = (running.worker.connections, fingerprint)
+            busy = self._syncing.get(intercom_id)
+            if self._synced.get(intercom_id) == wanted or (busy is not None and not busy.done()):
+                continue
+            self._synced[intercom_id] = wanted
+            self._syncing[intercom_id] = asyncio.create_task(
+                self._sync(intercom_id), name=f"keys {intercom_id}"
+            )
+
+    async def _sync(self, intercom_id: int) -> None:
+        try:
+            await sync_intercom(self.context, self.access, intercom_id)
+        except DeviceCannot as exc:
+            log.info("intercom %s: keys not synced: %s", intercom_id, exc.message)
+        except Exception:
+            log.exception("intercom %s: key sync failed", intercom_id)
 
     async def _reconcile(self, intercoms: dict[int, Intercom]) -> None:
         gone = [intercom_id for intercom_id in self._running if intercom_id not in intercoms]
@@ -135,6 +166,11 @@ class Supervisor:
             self._running[intercom_id] = _Running(worker, task, connection_fingerprint(intercom))
 
     async def _stop_workers(self, intercom_ids: list[int]) -> None:
+        for intercom_id in intercom_ids:
+            self._synced.pop(intercom_id, None)
+            task = self._syncing.pop(intercom_id, None)
+            if task is not None:
+                task.cancel()
         stopping = [
             self._running.pop(intercom_id) for intercom_id in intercom_ids if intercom_id in self._running
         ]

@@ -46,6 +46,8 @@ class DeviceWorker:
         self.on_online_change = on_online_change
         self.settings = context.settings
         self.online: bool | None = None
+        # Bumped on every (re)connection: the supervisor re-syncs keys after a device returns.
+        self.connections = 0
         self.events_stored = 0
         self.pull_errors = 0
         self._last_seen_written = utcnow() - LAST_SEEN_INTERVAL
@@ -58,6 +60,7 @@ class DeviceWorker:
                 try:
                     if subscription is None:
                         subscription = await self.driver.subscribe_events(await self._catch_up_window())
+                        self.connections += 1
                         await self._set_online(True, None)
                     events = await self.driver.pull_events(subscription, wait=self.settings.event_pull_wait)
                     if events:

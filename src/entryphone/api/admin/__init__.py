@@ -3,7 +3,17 @@ groups (`/intercoms/groups`) must be included before any router with `/intercoms
 
 from fastapi import APIRouter
 
-from entryphone.api.admin import audit, cameras, codes, configurations, flats, groups, intercoms, keys
+from entryphone.api.admin import (
+    audit,
+    cameras,
+    codes,
+    configurations,
+    devices,
+    flats,
+    groups,
+    intercoms,
+    keys,
+)
 
 router = APIRouter(prefix="/api/admin/v1")
 router.include_router(groups.router)
@@ -14,3 +24,4 @@ router.include_router(flats.router)
 router.include_router(keys.router)
 router.include_router(codes.router)
 router.include_router(audit.router)
+router.include_router(devices.router)

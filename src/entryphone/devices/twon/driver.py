@@ -101,6 +101,9 @@ class TwoNDriver(DeviceDriver):
         self._probe = await probe(self.client)
         return self._probe.info
 
+    async def info(self) -> DeviceInfo:
+        return (await self._require_probe()).info
+
     async def _require_probe(self) -> ProbeResult:
         if self._probe is None:
             self._probe = await probe(self.client)

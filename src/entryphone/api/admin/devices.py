@@ -1,0 +1,238 @@
+"""Device-backed admin actions on one intercom: open the door, snapshot and live video, restart,
+configuration backup, key sync, the event journal and the device's status."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from entryphone.api.deps import AdminPrincipal, Context, DbSession
+from entryphone.api.formatting import iso
+from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.types import IdPath
+from entryphone.doors import service as doors
+from entryphone.fleet import repository as fleet_repository
+from entryphone.fleet.keysync import ensure_syncable, schedule_sync
+from entryphone.fleet.runtime import access_of, commands_of
+from entryphone.fleet.status import device_status
+from entryphone.intercoms import service as intercoms
+
+router = APIRouter(prefix="/intercoms", tags=["admin: devices"])
+
+EventName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_]+$")]
+
+
+class OpenDoorIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    # Seconds the door stays open; the intercom's door_open_time_general when omitted.
+    duration: Annotated[int, Field(ge=1, le=3600, strict=True)] | None = None
+
+
+class _AdminDoor:
+    """The door opener as the doors service expects it, carrying the admin's duration."""
+
+    def __init__(self, context: Any, duration: int | None) -> None:
+        self._commands = commands_of(context)
+        self._duration = duration
+
+    def supports(self, vendor: str) -> bool:
+        return self._commands.supports(vendor)
+
+    async def open_door(self, intercom_id: int) -> None:
+        await self._commands.open_door(intercom_id, self._duration)
+
+
+@router.post(
+    "/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door (administrator)"
+)
+async def open_door(
+    intercom: IdPath,
+    admin: AdminPrincipal,
+    context: Context,
+    session: DbSession,
+    body: OpenDoorIn | None = None,
+) -> Response:
+    record = await intercoms.get_live(session, intercom)
+    await session.commit()  # no transaction stays open across the device call
+    await doors.open_door(
+        context.sessions,
+        _AdminDoor(context, body.duration if body else None),
+        record,
+        account_id=admin.account_id,
+        device_uuid=None,
+    )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{intercom}/snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "multipart/x-mixed-replace": {}}}},
+    summary="A camera frame (JPEG), or an MJPEG stream with ?fps=",
+)
+async def snapshot(
+    intercom: IdPath,
+    _admin: AdminPrincipal,
+    context: Context,
+    session: DbSession,
+    fps: Annotated[int | None, Query(ge=1, le=15)] = None,
+    width: Annotated[int | None, Query(ge=16, le=4096)] = None,
+    height: Annotated[int | None, Query(ge=16, le=4096)] = None,
+) -> Response:
+    await intercoms.get_live(session, intercom)
+    await session.commit()
+    commands = commands_of(context)
+    if fps is None:
+        frame = await commands.snapshot(intercom, width, height)
+        return Response(
+            content=frame.data, media_type=frame.content_type, headers={"Cache-Control": "no-store"}
+        )
+    return await _stream(commands, intercom, fps, width, height)
+
+
+async def _stream(commands: Any, intercom: int, fps: int, width: int | None, height: int | None) -> Response:
+    """Proxy the device's MJPEG chunk by chunk: nothing is buffered whole, and the device stream
+    closes when the client goes away."""
+    opened = commands.video(intercom, fps, width, height)
+    stream = await opened.__aenter__()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in stream.chunks():
+                yield chunk
+        finally:
+            await opened.__aexit__(None, None, None)
+
+    return StreamingResponse(body(), media_type=stream.content_type, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/{intercom}/restart", status_code=204, response_class=Response, summary="Restart the panel")
+async def restart(intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession) -> Response:
+    await intercoms.get_live(session, intercom)
+    await session.commit()
+    await commands_of(context).restart(intercom)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{intercom}/config-backup",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+    summary="Download the panel's configuration",
+)
+async def config_backup(
+    intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession
+) -> Response:
+    record = await intercoms.get_live(session, intercom)
+    await session.commit()
+    data = await commands_of(context).config_backup(intercom)
+    filename = f"intercom-{record.id}-config.xml"
+    return Response(
+        content=data,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.post(
+    "/{intercom}/sync-keys",
+    status_code=204,
+    response_class=Response,
+    summary="Push keys and codes to the panel",
+)
+async def sync_keys(
+    intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession
+) -> Response:
+    record = await intercoms.get_live(session, intercom)
+    access = access_of(context)
+    await session.commit()
+    await ensure_syncable(access, record)
+    schedule_sync(context, access, intercom)
+    return Response(status_code=204)
+
+
+class DeviceLogOut(BaseModel):
+    id: int
+    device_id: str
+    date_time: str
+    context: str
+    event: str
+    kind: str
+    event_code: int
+    data: dict[str, Any]
+
+
+@router.get("/{intercom}/logs", response_model=Page[DeviceLogOut], summary="The intercom's event journal")
+async def logs(
+    request: Request,
+    intercom: IdPath,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    types: Annotated[list[EventName] | None, Query(alias="types[]", max_length=32)] = None,
+    type: Annotated[EventName | None, Query()] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+) -> Page[DeviceLogOut]:
+    record = await intercoms.get_live(session, intercom)
+    wanted = list(types or []) + ([type] if type else [])
+    query = fleet_repository.journal_query(
+        record.id,
+        kinds=[name for name in wanted if name.islower()],
+        names=[name for name in wanted if not name.islower()],
+        since=from_,
+        until=to,
+    )
+    result = await paginate(session, query, params)
+    items = [
+        DeviceLogOut(
+            id=event.id,
+            device_id=record.uuid,
+            date_time=iso(event.occurred_at) or "",
+            context="intercom",
+            event=event.name,
+            kind=event.kind,
+            event_code=event.device_event_id,
+            data=event.params,
+        )
+        for event in result.items
+    ]
+    return build_page(request, items, result.total, params)
+
+
+class DeviceStatusOut(BaseModel):
+    is_online: bool
+    last_seen_at: str | None
+    last_event_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    sync_status: str | None
+    sync_message: str | None
+    synced_at: str | None
+    watched_by: str | None
+    device_info: dict[str, Any] | None
+
+
+@router.get(
+    "/{intercom}/device", response_model=DeviceStatusOut, summary="The panel's status as the fleet sees it"
+)
+async def device(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> DeviceStatusOut:
+    status = await device_status(session, await intercoms.get_live(session, intercom))
+    return DeviceStatusOut(
+        is_online=status.is_online,
+        last_seen_at=iso(status.last_seen_at),
+        last_event_at=iso(status.last_event_at),
+        last_error=status.last_error,
+        last_error_at=iso(status.last_error_at),
+        sync_status=status.sync_status,
+        sync_message=status.sync_message,
+        synced_at=iso(status.synced_at),
+        watched_by=status.watched_by,
+        device_info=status.device_info,
+    )
