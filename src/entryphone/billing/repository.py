@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.models import FlatResident, Intercom, IntercomFlat
@@ -17,6 +17,13 @@ DELETED = "deleted"
 
 async def by_id(session: AsyncSession, intercom_id: int, *, lock: bool) -> Intercom | None:
     query = select(Intercom).where(Intercom.id == intercom_id)
+    if lock and session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks and pysqlite reads outside a transaction until the first write: a
+        # no-op write takes the database's write lock first, so the read below sees the latest commit
+        # and other writers wait until this transaction ends.
+        await session.execute(
+            update(Intercom).where(Intercom.id == intercom_id).values(updated_at=Intercom.updated_at)
+        )
     if lock:
         # Concurrent changes of one intercom queue up here instead of overwriting each other.
         # populate_existing: an object already in the session takes the values read under the lock.
