@@ -13,6 +13,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.models import Account, FlatResident, IntercomFlat, Role
 from tests.api.billing.conftest import BASE
+from tests.conftest import Api
 from tests.support import seed
 
 FLATS = f"{BASE}/intercom-flats"
@@ -166,3 +167,19 @@ def test_user_sync_is_all_or_nothing(
     # An admin or billing login cannot be turned into a resident.
     staff = seed.account(settings, Role.billing)
     assert set(errors_of(billing_client.post(MANAGE, json={"login": staff.login, "sync": []}))) == {"login"}
+
+
+def test_a_deleted_intercom_disappears_from_the_residents_app(
+    api: Api, billing_client: httpx.Client, create_intercom: Create, settings: Settings
+) -> None:
+    intercom = create_intercom(flat_from=1, flat_to=5)
+    resident = seed.account(settings, Role.resident)
+    sync = {"login": resident.login, "sync": [{"intercom_id": intercom["id"], "flat": 4}]}
+    assert billing_client.post(MANAGE, json=sync).status_code == 204
+    with api.client(resident.token) as app:
+        listed = app.get("/api/v1/intercom")
+        assert listed.status_code == 200, listed.text
+        assert [item["id"] for item in listed.json()["data"]] == [intercom["id"]]
+        deleted = billing_client.request("DELETE", f"{BASE}/intercoms", json={"id": intercom["id"]})
+        assert deleted.status_code == 204
+        assert app.get("/api/v1/intercom").json()["data"] == []
