@@ -224,3 +224,25 @@ def test_unknown_and_unauthenticated(admin_client: httpx.Client, api: Any) -> No
     assert admin_client.get(f"{BASE}/intercoms/999999").json() == {"message": "Not found"}
     with api.client(None) as anonymous:
         assert anonymous.get(f"{BASE}/intercoms").status_code == 401
+
+
+def test_concurrent_patches_never_lose_an_update(admin_client: httpx.Client) -> None:
+    """Two PATCHes merging different sip_options keys at once: both survive, round after round."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    created = intercom(admin_client)
+    url = f"{BASE}/intercoms/{created['id']}"
+
+    def send(body: dict[str, Any]) -> int:
+        return admin_client.patch(url, json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for round_number in range(6):
+            ok(admin_client.patch(url, json={"sip_options": None}))
+            bodies = [
+                {"sip_options": {"talk_duration": 100 + round_number}},
+                {"sip_options": {"ring_duration": 10}},
+            ]
+            assert list(pool.map(send, bodies)) == [200, 200]
+            options = ok(admin_client.get(url))["sip_options"]
+            assert (options["talk_duration"], options["ring_duration"]) == (100 + round_number, 10)
