@@ -1,8 +1,149 @@
 """What stored device events cause in the domain. Each effect runs in the transaction that stores
-the event, so it happens exactly once."""
+the event, so it happens exactly once; pushes leave after the commit.
+
+- CardEntered while the intercom collects keys -> the key is added (unbound), once.
+- CodeEntered, then CardEntered -> the self-registration steps.
+- CallStateChanged of a call to a flat -> the resident call log (ringing devices chosen by their
+  call schedules), and its end -> missed or ended.
+- a valid card or code -> the door-open history.
+- tamper, a door forced open, a door open too long -> an admin alert.
+"""
 
 from __future__ import annotations
 
-from entryphone.fleet.journal import Effect
+import logging
+import re
+from typing import Any
 
-EFFECTS: list[Effect] = []
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.calls import service as calls
+from entryphone.errors import EntryphoneError
+from entryphone.flats import service as flats
+from entryphone.fleet import repository
+from entryphone.fleet.journal import Effect, EffectContext
+from entryphone.keys import service as keys
+from entryphone.models import Intercom
+from entryphone.models.device_event import DeviceEventRecord
+from entryphone.models.door_opening import DoorOpening
+from entryphone.models.intercom_alert import IntercomAlert
+from entryphone.pushes import SERVICE_NAME as PUSHES
+from entryphone.pushes import Publisher
+from entryphone.registration import service as registration
+
+log = logging.getLogger(__name__)
+
+ALERT_KINDS = {"tamper", "door_open_too_long", "unauthorized_door_open"}
+# The flat a panel calls: sip:<number>@server, or a bare number.
+_CALLED_FLAT = re.compile(r"^(?:sips?:)?(\d{1,6})(?:@.*)?$")
+
+
+def _publisher(context: EffectContext) -> Publisher | None:
+    hub = context.services.get(PUSHES)
+    return hub if hub is not None and hasattr(hub, "publish_nowait") else None
+
+
+def _text(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+async def collect_keys(
+    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+) -> None:
+    uid = _text(event.params, "uid")
+    if event.kind != "card" or not intercom.collecting_keys or uid is None:
+        return
+    try:
+        await keys.collect_key(session, intercom, uid)
+    except ValueError:
+        log.info("intercom %s: card %r is not a key UID entryphone accepts", intercom.id, uid)
+
+
+async def self_registration(
+    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+) -> None:
+    if event.kind == "code" and (code := _text(event.params, "code")):
+        await registration.code_entered(
+            session, _publisher(context), intercom_id=intercom.id, code=code, at=event.occurred_at
+        )
+    elif event.kind == "card" and (uid := _text(event.params, "uid")):
+        await registration.key_touched(
+            session, _publisher(context), intercom_id=intercom.id, key_value=uid, at=event.occurred_at
+        )
+
+
+async def call_log(
+    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+) -> None:
+    if event.kind != "call_state" or event.params.get("direction") != "outgoing":
+        return
+    session_id = _text(event.params, "session")
+    state = event.params.get("state")
+    if session_id is None:
+        return
+    external_id = f"{event.dedupe_key.split('-', 1)[0]}:{session_id}"  # call ids restart with the panel
+    if state == "ringing":
+        match = _CALLED_FLAT.match(_text(event.params, "peer") or "")
+        if match is None:
+            return
+        try:
+            flat = await flats.get_flat_by_number(session, intercom.id, int(match.group(1)))
+        except EntryphoneError:
+            return  # a call to a number that is not one of this intercom's flats
+        if await calls.find_by_external_id(session, intercom.id, external_id) is None:
+            await calls.call_ringing(
+                session,
+                _publisher(context),
+                intercom_id=intercom.id,
+                flat_id=flat.id,
+                at=event.occurred_at,
+                external_id=external_id,
+            )
+    elif state == "terminated":
+        call = await calls.find_by_external_id(session, intercom.id, external_id)
+        if call is not None:
+            await calls.call_terminated(session, _publisher(context), call.id, at=event.occurred_at)
+
+
+async def door_history(
+    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+) -> None:
+    if event.kind not in {"card", "code"} or event.params.get("valid") is not True:
+        return
+    credential = _text(event.params, "uid" if event.kind == "card" else "code")
+    if credential is None:
+        return
+    owner = await repository.credential_owner(session, intercom.id, event.kind, credential)
+    session.add(
+        DoorOpening(
+            intercom_id=intercom.id,
+            source="key" if event.kind == "card" else "code",
+            credential=credential[:32],
+            account_id=owner,
+            event_id=event.id,
+            opened_at=event.occurred_at,
+        )
+    )
+
+
+async def alerts(
+    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+) -> None:
+    # TamperSwitchActivated reports both edges; only the switch being activated is an alert.
+    if event.kind not in ALERT_KINDS or (event.kind == "tamper" and event.params.get("state") == "out"):
+        return
+    session.add(
+        IntercomAlert(
+            intercom_id=intercom.id,
+            kind=event.kind,
+            event_id=event.id,
+            occurred_at=event.occurred_at,
+            details=dict(event.params),
+        )
+    )
+
+
+# Registration first: a key touched to complete a registration becomes the resident's main key
+# before key collection would record it as an unbound collected key.
+EFFECTS: list[Effect] = [self_registration, collect_keys, call_log, door_history, alerts]

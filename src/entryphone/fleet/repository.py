@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.models import Intercom, IntercomCode, IntercomKey
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.device_state import DeviceState
+from entryphone.models.door_open import DoorOpenRequest
+from entryphone.models.door_opening import DoorOpening
 from entryphone.models.fleet_lease import FleetLease
 from entryphone.models.fleet_node import FleetNode
+from entryphone.models.intercom_alert import IntercomAlert
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -271,3 +274,63 @@ async def key_fingerprints(
         for intercom_id, count, max_id, max_updated in rows.all():
             fingerprints[int(intercom_id)] += (table.__tablename__, int(count), max_id, str(max_updated))
     return fingerprints
+
+
+async def credential_owner(session: AsyncSession, intercom_id: int, kind: str, credential: str) -> int | None:
+    """The account a valid key (card) or code belongs to, when the platform knows it."""
+    if kind == "card":
+        query = select(IntercomKey.account_id).where(
+            IntercomKey.intercom_id == intercom_id, IntercomKey.value == credential.upper()
+        )
+    else:
+        query = select(IntercomCode.account_id).where(
+            IntercomCode.intercom_id == intercom_id, IntercomCode.code == credential
+        )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+# -- what the events left: alerts and the door-open history -----------------------------------------
+
+
+def alerts_query(intercom_id: int, *, unacknowledged: bool = False) -> Select[IntercomAlert]:
+    query = select(IntercomAlert).where(IntercomAlert.intercom_id == intercom_id)
+    if unacknowledged:
+        query = query.where(IntercomAlert.acknowledged_at.is_(None))
+    return query.order_by(IntercomAlert.occurred_at.desc(), IntercomAlert.id.desc())
+
+
+async def acknowledge_alert(session: AsyncSession, intercom_id: int, alert_id: int, now: datetime) -> bool:
+    result = await session.execute(
+        update(IntercomAlert)
+        .where(IntercomAlert.id == alert_id, IntercomAlert.intercom_id == intercom_id)
+        .values(acknowledged_at=func.coalesce(IntercomAlert.acknowledged_at, now))
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def door_history(
+    session: AsyncSession, intercom_id: int, limit: int, offset: int
+) -> tuple[int, list[tuple[str, str | None, int | None, datetime]]]:
+    """Openings at the panel (valid key or code) and from the apps and admins (successful door-open
+    requests), newest first: (source, credential, account id, when)."""
+    panel = select(
+        DoorOpening.source.label("source"),
+        DoorOpening.credential.label("credential"),
+        DoorOpening.account_id.label("account_id"),
+        DoorOpening.opened_at.label("opened_at"),
+    ).where(DoorOpening.intercom_id == intercom_id)
+    remote = select(
+        case((DoorOpenRequest.device_uuid.is_(None), "admin"), else_="app").label("source"),
+        DoorOpenRequest.device_uuid.label("credential"),
+        DoorOpenRequest.account_id.label("account_id"),
+        DoorOpenRequest.finished_at.label("opened_at"),
+    ).where(DoorOpenRequest.intercom_id == intercom_id, DoorOpenRequest.status == "opened")
+    both = union_all(panel, remote).subquery()
+    total = int((await session.execute(select(func.count()).select_from(both))).scalar_one())
+    rows = await session.execute(
+        select(both.c.source, both.c.credential, both.c.account_id, both.c.opened_at)
+        .order_by(both.c.opened_at.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, [(r.source, r.credential, r.account_id, r.opened_at) for r in rows.all()]

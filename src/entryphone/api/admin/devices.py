@@ -15,7 +15,9 @@ from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import IdPath
+from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
+from entryphone.errors import NotFound
 from entryphone.fleet import repository as fleet_repository
 from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.fleet.runtime import access_of, commands_of
@@ -236,3 +238,82 @@ async def device(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -
         watched_by=status.watched_by,
         device_info=status.device_info,
     )
+
+
+class AlertOut(BaseModel):
+    id: int
+    kind: str
+    occurred_at: str
+    details: dict[str, Any]
+    acknowledged_at: str | None
+
+
+@router.get(
+    "/{intercom}/alerts", response_model=Page[AlertOut], summary="Tamper and door alerts of the panel"
+)
+async def alerts(
+    request: Request,
+    intercom: IdPath,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    unacknowledged: Annotated[bool, Query()] = False,
+) -> Page[AlertOut]:
+    record = await intercoms.get_live(session, intercom)
+    result = await paginate(
+        session, fleet_repository.alerts_query(record.id, unacknowledged=unacknowledged), params
+    )
+    items = [
+        AlertOut(
+            id=alert.id,
+            kind=alert.kind,
+            occurred_at=iso(alert.occurred_at) or "",
+            details=alert.details,
+            acknowledged_at=iso(alert.acknowledged_at),
+        )
+        for alert in result.items
+    ]
+    return build_page(request, items, result.total, params)
+
+
+@router.post(
+    "/{intercom}/alerts/{alert}/acknowledge",
+    status_code=204,
+    response_class=Response,
+    summary="Acknowledge an alert",
+)
+async def acknowledge(
+    intercom: IdPath, alert: IdPath, _admin: AdminPrincipal, session: DbSession
+) -> Response:
+    record = await intercoms.get_live(session, intercom)
+    if not await fleet_repository.acknowledge_alert(session, record.id, alert, utcnow()):
+        raise NotFound()
+    return Response(status_code=204)
+
+
+class DoorOpeningOut(BaseModel):
+    source: str  # key | code | app | admin
+    credential: str | None  # the key UID or code typed; the phone's X-UUID for the app
+    user_id: int | None
+    opened_at: str
+
+
+@router.get(
+    "/{intercom}/door-openings", response_model=Page[DoorOpeningOut], summary="Who opened the door, and how"
+)
+async def door_openings(
+    request: Request,
+    intercom: IdPath,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[DoorOpeningOut]:
+    record = await intercoms.get_live(session, intercom)
+    total, rows = await fleet_repository.door_history(session, record.id, params.per_page, params.offset)
+    items = [
+        DoorOpeningOut(
+            source=source, credential=credential, user_id=account_id, opened_at=iso(opened_at) or ""
+        )
+        for source, credential, account_id, opened_at in rows
+    ]
+    return build_page(request, items, total, params)

@@ -27,6 +27,12 @@ def _intercom_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
+def _event_fk(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["event_id"], ["device_events.id"], name=f"fk_{table}_event_id_device_events", ondelete="SET NULL"
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "device_events",
@@ -74,8 +80,44 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("intercom_id", name="pk_device_states"),
     )
 
+    op.create_table(
+        "intercom_alerts",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("intercom_id", ID, nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("event_id", ID, nullable=True),
+        sa.Column("occurred_at", UtcDateTime(), nullable=False),
+        sa.Column("details", JSON, nullable=False),
+        sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
+        _intercom_fk("intercom_alerts"),
+        _event_fk("intercom_alerts"),
+        sa.PrimaryKeyConstraint("id", name="pk_intercom_alerts"),
+    )
+    op.create_index("ix_intercom_alerts_intercom_occurred", "intercom_alerts", ["intercom_id", "occurred_at"])
+    op.create_table(
+        "door_openings",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("intercom_id", ID, nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("credential", sa.String(length=32), nullable=False),
+        sa.Column("account_id", ID, nullable=True),
+        sa.Column("event_id", ID, nullable=True),
+        sa.Column("opened_at", UtcDateTime(), nullable=False),
+        _intercom_fk("door_openings"),
+        _event_fk("door_openings"),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_door_openings_account_id_accounts", ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_door_openings"),
+    )
+    op.create_index("ix_door_openings_intercom_opened", "door_openings", ["intercom_id", "opened_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_door_openings_intercom_opened", table_name="door_openings")
+    op.drop_table("door_openings")
+    op.drop_index("ix_intercom_alerts_intercom_occurred", table_name="intercom_alerts")
+    op.drop_table("intercom_alerts")
     op.drop_table("device_states")
     op.drop_table("fleet_nodes")
     op.drop_index("ix_fleet_leases_owner", table_name="fleet_leases")
