@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.models.door_open import DoorOpenRequest
@@ -24,3 +24,13 @@ async def finish(
         .where(DoorOpenRequest.id == request_id)
         .values(status=status, error=error, finished_at=at)
     )
+
+
+async def latest(session: AsyncSession, intercom_id: int) -> DoorOpenRequest | None:
+    result = await session.execute(
+        select(DoorOpenRequest)
+        .where(DoorOpenRequest.intercom_id == intercom_id)
+        .order_by(DoorOpenRequest.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from entryphone.db.base import utcnow
 from entryphone.doors import repository
-from entryphone.errors import Conflict, DeviceError
+from entryphone.errors import Conflict, EntryphoneError
 from entryphone.models import Intercom
 from entryphone.models.door_open import DoorOpenRequest
 
@@ -33,7 +33,7 @@ class DoorOpener(Protocol):
 
     def supports(self, vendor: str) -> bool: ...
 
-    async def open_door(self, intercom_id: int) -> None: ...
+    async def open_door(self, intercom_id: int) -> object: ...
 
 
 async def open_door(
@@ -44,7 +44,8 @@ async def open_door(
     account_id: int,
     device_uuid: str | None,
 ) -> DoorOpenRequest:
-    """Call with no transaction open. Raises Conflict (no driver) or DeviceError (the device failed)."""
+    """Call with no transaction open. Raises Conflict (no driver, or the opener cannot reach this
+    intercom) or DeviceError (the device failed); the request is recorded either way."""
     async with sessions() as session, session.begin():
         request = await repository.add(
             session,
@@ -60,11 +61,16 @@ async def open_door(
         raise Conflict(message)
     try:
         await opener.open_door(intercom.id)
-    except DeviceError as exc:
+    except EntryphoneError as exc:  # Conflict (e.g. no device connection set) or DeviceError
         await _finish(sessions, request, FAILED, exc.message)
         raise
     await _finish(sessions, request, OPENED, None)
     return request
+
+
+async def latest(session: AsyncSession, intercom_id: int) -> DoorOpenRequest | None:
+    """The intercom's most recent door-open request (door-open history, tests)."""
+    return await repository.latest(session, intercom_id)
 
 
 async def _finish(

@@ -6,8 +6,11 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
+from entryphone.context import AppContext
+from entryphone.doors import service as doors
 from entryphone.models import Role
 from tests.api.client import helpers
 from tests.conftest import Api
@@ -180,13 +183,25 @@ def test_delete_detaches_and_removes_codes_and_calls(api: Api, settings: Setting
         assert client.patch(f"/api/v1/intercom/{intercom_id}", json={"title": "x"}).status_code == 404
 
 
-def test_open_door_is_recorded_and_refused_without_a_driver(
+def test_open_door_is_recorded_and_never_faked(
     api: Api, settings: Settings, resident: seed.SeededAccount, home: int
 ) -> None:
-    with api.client(resident.token) as client:
+    # The seeded intercom has no device connection: the device layer refuses, the request is kept.
+    with api.client(resident.token, x_uuid="door-phone") as client:
         reply = client.post(f"/api/v1/intercom/{home}/open-door")
         assert reply.status_code == 409, reply.text
-        assert "no device driver" in reply.json()["message"].lower()
+        assert reply.json()["message"]
+
+    async def latest(
+        session: AsyncSession, _context: AppContext
+    ) -> tuple[str, str | None, int | None, str | None]:
+        request = await doors.latest(session, home)
+        assert request is not None
+        return request.status, request.device_uuid, request.account_id, request.error
+
+    status, device, account_id, error = seed.in_session(settings, latest)
+    assert status in {"failed", "no_driver"} and error == reply.json()["message"]
+    assert (device, account_id) == ("door-phone", resident.id)
     barred = seed.account(settings, Role.resident)
     helpers.attach(settings, home, 9, barred.id, is_open_door_app=False)
     with api.client(barred.token) as client:

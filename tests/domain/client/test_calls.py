@@ -9,9 +9,6 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from tests.api.client import helpers
-from tests.domain.client.conftest import received, settle
-from tests.support import seed
 
 from entryphone.calls import service as calls
 from entryphone.config import Settings
@@ -22,6 +19,9 @@ from entryphone.models.call import IntercomCallDevice
 from entryphone.pushes import PushHub
 from entryphone.residents import service as residents
 from entryphone.schedule.timetable import Timetable
+from tests.api.client import helpers
+from tests.domain.client.conftest import received, settle
+from tests.support import seed
 
 T = TypeVar("T")
 

@@ -6,9 +6,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
-from tests.api.client import helpers
-from tests.domain.client.conftest import received, settle
-from tests.support import seed
 
 from entryphone.config import Settings
 from entryphone.context import AppContext
@@ -22,6 +19,9 @@ from entryphone.pushes import PushHub
 from entryphone.registration import service as registration
 from entryphone.registration.service import Result
 from entryphone.residents import service as residents
+from tests.api.client import helpers
+from tests.domain.client.conftest import received, settle
+from tests.support import seed
 
 KEY_A = "0000003045CAAC"
 KEY_B = "0000003046CAAC"

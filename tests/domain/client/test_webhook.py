@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from tests.domain.client.conftest import received, settle
 
 from entryphone.pushes import Push, PushHub
 from entryphone.pushes.lifecycle import provider_from
 from entryphone.pushes.settings import PushSettings
 from entryphone.pushes.webhook import WebhookProvider
+from tests.domain.client.conftest import received, settle
 
 
 @dataclass
