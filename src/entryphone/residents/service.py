@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.base import utcnow
@@ -65,9 +66,15 @@ async def remember_device(session: AsyncSession, account_id: int, uuid: str, cli
     device = await repository.get_device(session, account_id, uuid)
     if device is None:
         device = ResidentDevice(account_id=account_id, uuid=uuid, client=client, last_seen_at=now)
-        async with session.begin_nested():
-            session.add(device)
-            await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(device)
+                await session.flush()
+        except IntegrityError:  # the same phone's concurrent first request recorded it first
+            raced = await repository.get_device(session, account_id, uuid)
+            if raced is None:
+                raise
+            return raced
         return device
     if (
         device.last_seen_at is None
