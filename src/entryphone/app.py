@@ -13,6 +13,9 @@ from entryphone.api.errors import install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.config import Settings
 from entryphone.context import AppContext
+from entryphone.observability import health
+from entryphone.observability.metrics import SERVICE_NAME as METRICS
+from entryphone.observability.metrics import Metrics, RequestMetricsMiddleware
 
 # Hooks run after the context is built and before the app serves (supervisor, push hub, ...).
 StartupHook = Callable[[AppContext], Awaitable[Callable[[], Awaitable[None]] | None]]
@@ -35,6 +38,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context = AppContext.build(settings)
+        context.services[METRICS] = metrics
         app.state.context = context
         stoppers: list[Callable[[], Awaitable[None]]] = []
         try:
@@ -56,7 +60,10 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    metrics = Metrics()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(billing.router)
     app.include_router(client.router)

@@ -75,6 +75,10 @@ class Supervisor:
                 await repository.forget_node(session, self.node_id)  # hand the fleet over at once
 
     @property
+    def is_running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
     def owned(self) -> list[int]:
         return sorted(self._running)
 

@@ -16,6 +16,8 @@ from entryphone.devices.models import DeviceEvent, EventSubscription
 from entryphone.fleet import journal, repository
 from entryphone.fleet.backoff import Backoff
 from entryphone.fleet.journal import Effect, EffectContext
+from entryphone.observability.metrics import SERVICE_NAME as METRICS
+from entryphone.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class DeviceWorker:
         self.events_stored = 0
         self.pull_errors = 0
         self._last_seen_written = utcnow() - LAST_SEEN_INTERVAL
+        found = context.services.get(METRICS)
+        self._metrics = found if isinstance(found, Metrics) else None
 
     async def run(self) -> None:
         backoff = Backoff(base=0.5, ceiling=self.settings.reconnect_max_seconds)
@@ -71,7 +75,7 @@ class DeviceWorker:
                     raise
                 except DriverError as exc:
                     subscription = None
-                    self.pull_errors += 1
+                    self._count_pull_error()
                     reason = (
                         "the device refused the credentials"
                         if isinstance(exc, DeviceAuthFailed)
@@ -83,13 +87,18 @@ class DeviceWorker:
                     # A database hiccup must not kill the loop; the events stay on the device and
                     # are caught up after resubscribing.
                     subscription = None
-                    self.pull_errors += 1
+                    self._count_pull_error()
                     log.exception("intercom %s: event loop error", self.intercom_id)
                     await asyncio.sleep(backoff.next_delay())
         finally:
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(asyncio.shield(self.driver.unsubscribe_events(subscription)), 2)
+
+    def _count_pull_error(self) -> None:
+        self.pull_errors += 1
+        if self._metrics is not None:
+            self._metrics.pull_errors.inc()
 
     async def _catch_up_window(self) -> timedelta:
         async with self.context.sessions() as session:
@@ -110,6 +119,8 @@ class DeviceWorker:
                 return
             stored = await journal.store(session, intercom, events, self.effects, effect_context)
         self.events_stored += len(stored)
+        if self._metrics is not None:
+            self._metrics.events_ingested.inc(len(stored))
         for action in effect_context.after_commit:
             try:
                 await action()
