@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from entryphone.config import Settings
@@ -32,17 +34,18 @@ class Opener:
 
 
 @pytest.mark.parametrize(
-    ("opener", "status", "raises"),
+    ("make", "status", "raises"),
     [
-        (None, "no_driver", Conflict),
-        (Opener(set()), "no_driver", Conflict),
-        (Opener({"2n"}, DeviceUnavailable()), "failed", DeviceUnavailable),
-        (Opener({"2n"}), "opened", None),
+        (lambda: None, "no_driver", Conflict),
+        (lambda: Opener(set()), "no_driver", Conflict),
+        (lambda: Opener({"2n"}, DeviceUnavailable()), "failed", DeviceUnavailable),
+        (lambda: Opener({"2n"}), "opened", None),
     ],
 )
 async def test_outcomes_are_recorded(
-    settings: Settings, opener: Opener | None, status: str, raises: type[Exception] | None
+    settings: Settings, make: Callable[[], Opener | None], status: str, raises: type[Exception] | None
 ) -> None:
+    opener = make()
     intercom_id = helpers.intercom(settings)
     resident = seed.account(settings, Role.resident)
     context = AppContext.build(settings)
