@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.calls import service as calls
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.doors import service as doors
@@ -15,6 +16,7 @@ from entryphone.models import Role
 from tests.api.client import helpers
 from tests.conftest import Api
 from tests.support import seed
+from tests.support.server import RunningServer
 
 SOON = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
 
@@ -163,11 +165,21 @@ def test_client_headers_are_required(api: Api, resident: seed.SeededAccount, hom
         assert client.get("/api/v1/intercom").status_code == 401
 
 
-def test_delete_detaches_and_removes_codes_and_calls(api: Api, settings: Settings) -> None:
+def test_delete_detaches_and_removes_codes_and_calls(
+    api: Api, settings: Settings, server: RunningServer
+) -> None:
     leaving = seed.account(settings, Role.resident)
     intercom_id = helpers.intercom(settings, title="Back door")
     helpers.attach(settings, intercom_id, 3, leaving.id)
     with api.client(leaving.token) as client:
+        client.get("/api/v1/intercom")  # the device becomes known, so the call is offered to it
+        hub, flat_id = helpers.hub(server), helpers.flat_id(settings, intercom_id, 3)
+
+        async def ring(session: AsyncSession, _context: AppContext) -> int:
+            return (await calls.call_ringing(session, hub, intercom_id=intercom_id, flat_id=flat_id)).id
+
+        call_id = seed.in_session(settings, ring)
+        assert client.get(f"/api/v1/intercom/calls/{call_id}").status_code == 200
         code = client.post(
             f"/api/v1/intercom/{intercom_id}/codes", json={"title": "guest", "expired_at": SOON}
         )
@@ -180,6 +192,8 @@ def test_delete_detaches_and_removes_codes_and_calls(api: Api, settings: Setting
         assert client.request("DELETE", "/api/v1/intercom", json={"ids": [intercom_id]}).status_code == 204
         assert client.get("/api/v1/intercom").json()["data"] == []
         assert client.get("/api/v1/intercom/codes").json()["data"] == []
+        assert client.get("/api/v1/intercom/calls").json()["data"] == []
+        assert client.get(f"/api/v1/intercom/calls/{call_id}").status_code == 404
         assert client.patch(f"/api/v1/intercom/{intercom_id}", json={"title": "x"}).status_code == 404
 
 
