@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from entryphone.emulator import EmulatedDevice, EmulatorFleet, Timings
+from entryphone.emulator import Account, DeviceConfig, EmulatedDevice, EmulatorFleet, Timings
 
 T = TypeVar("T")
 
@@ -21,10 +21,15 @@ FAST = Timings(
 
 
 class BackgroundEmulators:
-    def __init__(self, count: int, profile: str = "2.4x", timings: Timings = FAST) -> None:
+    def __init__(
+        self, count: int, profile: str = "2.4x", timings: Timings = FAST, password: str | None = None
+    ) -> None:
+        """`password`: the admin account's password instead of the factory "2n" (so a test can tell
+        the secret apart from anything else in a reply)."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="emulators")
-        self.fleet = EmulatorFleet(count, profile=profile, timings=timings, https_port=None)
+        config = DeviceConfig(accounts=[Account("admin", password)]) if password else None
+        self.fleet = EmulatorFleet(count, profile=profile, timings=timings, https_port=None, config=config)
 
     def start(self) -> BackgroundEmulators:
         self._thread.start()

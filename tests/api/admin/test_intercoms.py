@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.api.admin.helpers import BASE, camera, errors, house, intercom, next_mac, ok
+from tests.support.emulators import BackgroundEmulators
 
 SPEC = Path("/work/shared/spec/admin-intercom-update.txt")
 SPEC_RESPONSE_KEYS = {
@@ -73,29 +74,36 @@ def test_spec_patch_body_is_accepted_as_written(admin_client: httpx.Client) -> N
 
 
 def test_create_with_billing_fields_and_2n_connection(admin_client: httpx.Client) -> None:
-    group = house(admin_client)
-    created = intercom(
-        admin_client,
-        title=None,
-        name="Gate",
-        vendor="2n",
-        model="2n ip verso",
-        serial_number="54-1234-5678",
-        mac="0c-11-05-aa-bb-cc",
-        group_id=group["id"],
-        department=3,
-        flat_from=1,
-        flat_to=4,
-        schema="https",
-        ip="192.0.2.10",
-        port=443,
-        login="admin",
-        password="2n-secret",
-    )
+    # A 2n connection is probed on create: the panel here is an emulated one on loopback.
+    panels = BackgroundEmulators(count=1, profile="2.4x", password="panel-Secret-42").start()
+    try:
+        device = panels.devices[0]
+        group = house(admin_client)
+        created = intercom(
+            admin_client,
+            title=None,
+            name="Gate",
+            vendor="2n",
+            model="2n ip verso",
+            serial_number="54-1234-5678",
+            mac="0c-11-05-aa-bb-cc",
+            group_id=group["id"],
+            department=3,
+            flat_from=1,
+            flat_to=4,
+            schema="http",
+            ip="127.0.0.1",
+            port=device.port,
+            login=device.login,
+            password=device.password,
+        )
+    finally:
+        panels.stop()
     assert created["title"] == "Gate" and created["model"] == "2N IP Verso"
+    # What the caller sent wins over what the panel reports.
     assert created["mac"] == "0C:11:05:AA:BB:CC" and created["status"] == "empty"
-    assert created["schema"] == "https" and created["is_password_installed"] is True
-    assert "2n-secret" not in json.dumps(created)
+    assert created["schema"] == "http" and created["is_password_installed"] is True
+    assert device.password not in json.dumps(created)
     shown = ok(admin_client.get(f"{BASE}/intercoms/{created['id']}"))
     assert shown == created
 

@@ -12,6 +12,8 @@ from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom
 from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
+from entryphone.fleet import onboarding
+from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
 from entryphone.intercoms.identity import normalize_mac
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
@@ -154,7 +156,20 @@ async def list_intercoms(
 async def create_intercom(
     body: IntercomCreateIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
-    intercom = await service.create(session, context.secrets, body.changes(), source="manual")
+    changes = body.changes()
+    info = None
+    if onboarding.wants_probe(access_of(context), changes, None):
+        # Every rule is checked before any device is contacted (dry run, rolled back), and nothing
+        # stays open across the probe.
+        async with session.begin_nested() as dry_run:
+            await service.create(session, context.secrets, changes, source="manual")
+            await dry_run.rollback()
+        await session.commit()
+        info = await onboarding.probe(access_of(context), changes)
+        changes.update(onboarding.facts(info, changes, None))
+    intercom = await service.create(session, context.secrets, changes, source="manual")
+    if info is not None:
+        intercom.device_info = onboarding.device_info_record(info)
     return await intercom_reply(session, context.secrets, intercom)
 
 
@@ -169,8 +184,21 @@ async def show_intercom(
 async def update_intercom(
     intercom: IdPath, body: IntercomFieldsIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
+    changes = body.changes()
+    info = None
+    current = await service.get_live(session, intercom)
+    if onboarding.wants_probe(access_of(context), changes, current):
+        async with session.begin_nested() as dry_run:  # every rule first, then the device
+            await service.update(session, context.secrets, current, changes)
+            await dry_run.rollback()
+        await session.refresh(current)  # the rollback expired what the dry run changed
+        await session.commit()
+        info = await onboarding.probe(access_of(context), changes, current)
+        changes.update(onboarding.facts(info, changes, current))
     record = await service.get_live(session, intercom, for_update=True)
-    await service.update(session, context.secrets, record, body.changes())
+    await service.update(session, context.secrets, record, changes)
+    if info is not None:
+        record.device_info = onboarding.device_info_record(info)
     return await intercom_reply(session, context.secrets, record)
 
 
