@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 # The main job on the embedded default: SQLite under ./var, no other server.
 run: install
-	$(BIN)/entryphone serve
+	$(BIN)/entryphone demo
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -11,6 +11,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import service as accounts
+from entryphone.cli.demo import demo
 from entryphone.cli.runtime import err_console, fail, load_settings, run_in_session
 from entryphone.context import AppContext
 from entryphone.db import migrate
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(emulator_app, name="emulator")
+app.command(name="demo")(demo)
 
 
 class RoleChoice(StrEnum):

@@ -55,6 +55,7 @@ class Supervisor:
         # intercom -> (worker connection number, keys fingerprint) of the last key sync started.
         self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
         self._syncing: dict[int, asyncio.Task[None]] = {}
+        self._connecting: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -123,6 +124,17 @@ class Supervisor:
         await self._reconcile(intercoms)
         self._sync_changed_keys(fingerprints)
 
+    def _device_connected(self, intercom_id: int) -> None:
+        """A panel (re)connected: reconcile its keys now rather than at the next tick."""
+        task = asyncio.create_task(self._sync_after_connect(intercom_id), name=f"connected {intercom_id}")
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
+
+    async def _sync_after_connect(self, intercom_id: int) -> None:
+        async with self.context.sessions() as session:
+            fingerprints = await repository.key_fingerprints(session, [intercom_id])
+        self._sync_changed_keys(fingerprints)
+
     def _sync_changed_keys(self, fingerprints: dict[int, tuple[object, ...]]) -> None:
         """Push keys and codes to every online device whose desired set changed, or that came back
         since its last sync. One sync per device at a time; a failed one is retried on change."""
@@ -165,7 +177,9 @@ class Supervisor:
             except Exception as exc:  # cannot even build a driver (e.g. undecryptable password)
                 log.warning("intercom %s: cannot connect: %s", intercom_id, exc)
                 continue
-            worker = DeviceWorker(intercom_id, driver, self.context, self.effects, self.on_online_change)
+            worker = DeviceWorker(
+                intercom_id, driver, self.context, self.effects, self.on_online_change, self._device_connected
+            )
             task = asyncio.create_task(worker.run(), name=f"device {intercom_id}")
             self._running[intercom_id] = _Running(worker, task, connection_fingerprint(intercom))
 

@@ -30,6 +30,7 @@ MAX_CATCH_UP = timedelta(hours=24)
 LAST_SEEN_INTERVAL = timedelta(seconds=30)
 
 OnlineListener = Callable[[int, bool], Awaitable[None]]
+ConnectedListener = Callable[[int], None]
 
 
 class DeviceWorker:
@@ -40,8 +41,10 @@ class DeviceWorker:
         context: AppContext,
         effects: Sequence[Effect],
         on_online_change: OnlineListener | None = None,
+        on_connected: ConnectedListener | None = None,
     ) -> None:
         self.intercom_id = intercom_id
+        self.on_connected = on_connected
         self.driver = driver
         self.context = context
         self.effects = effects
@@ -66,6 +69,8 @@ class DeviceWorker:
                         subscription = await self.driver.subscribe_events(await self._catch_up_window())
                         self.connections += 1
                         await self._set_online(True, None)
+                        if self.on_connected is not None:
+                            self.on_connected(self.intercom_id)
                     events = await self.driver.pull_events(subscription, wait=self.settings.event_pull_wait)
                     if events:
                         await self._store(events)

@@ -1,0 +1,126 @@
+"""`entryphone demo`: the whole product on the embedded default, in one process: SQLite, the API,
+the supervisor, and a small fleet of emulated 2N panels with demo data. Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from entryphone.app import create_app
+from entryphone.cli.runtime import fail, load_settings
+from entryphone.config import Settings
+from entryphone.context import AppContext
+from entryphone.db import migrate
+from entryphone.demo.seed import DemoData, DemoPanel, seed
+from entryphone.emulator import EmulatorFleet, Timings
+from entryphone.fleet.access import DeviceAccess
+
+console = Console()
+
+
+def demo(
+    panels: Annotated[int, typer.Option(min=1, max=50, help="How many emulated 2N panels.")] = 3,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="API port (default 8000).")] = None,
+    panel_port: Annotated[int, typer.Option(min=1, max=65000, help="Port of the first panel.")] = 9080,
+) -> None:
+    """Run the demo: API + supervisor + emulated panels on SQLite, with demo data and ready curls."""
+    settings = load_settings()
+    if not settings.is_sqlite:
+        fail("The demo runs on the embedded SQLite default; unset ENTRYPHONE_DATABASE_URL to use it.")
+    if port is not None:
+        settings.port = port
+    settings.supervisor_enabled = True
+    migrate.upgrade(settings)
+    try:
+        asyncio.run(_run(settings, panels, panel_port))
+    except OSError as exc:
+        fail(f"Cannot listen: {exc.strerror}. Choose other ports with --port / --panel-port.")
+
+
+async def _run(settings: Settings, count: int, panel_port: int) -> None:
+    state_dir = settings.data_dir / "emulator"
+    # Restarts take the panel away for 3 s, as a real one would for longer; the identity persists
+    # in state_dir so a second run finds the same panels behind the same intercoms.
+    fleet = EmulatorFleet(
+        count, port=panel_port, https_port=None, profile="2.4x", state_dir=state_dir, timings=Timings()
+    )
+    with console.status(
+        f"Starting {count} emulated 2N panels on ports {panel_port}..{panel_port + count - 1}"
+    ):
+        await fleet.start()
+    try:
+        with console.status("Preparing demo data"):
+            data = await _seed(settings, fleet, panel_port)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers no event
+            await asyncio.sleep(0.05)
+        if serving.done():
+            await serving  # re-raises why it could not start
+            return
+        _print_tour(settings, data, state_dir)
+        await serving
+    finally:
+        with contextlib.suppress(Exception):
+            await fleet.stop()
+        console.print("Demo stopped. Run `make run` again to continue with the same data.")
+
+
+async def _seed(settings: Settings, fleet: EmulatorFleet, panel_port: int) -> DemoData:
+    context = AppContext.build(settings)
+    access = DeviceAccess(settings, context.secrets)
+    try:
+        async with context.sessions() as session, session.begin():
+            panels = [DemoPanel(url=d.url, login=d.login, password=d.password) for d in fleet.devices]
+            ports = [d.port for d in fleet.devices]
+            return await seed(session, context.secrets, access, panels, ports)
+    finally:
+        await access.close()
+        await context.close()
+
+
+def _print_tour(settings: Settings, data: DemoData, state_dir: Path) -> None:
+    """Plain lines without wrapping, so every command can be copied as printed."""
+    api = f"http://{settings.host}:{settings.port}"
+    auth = '-H "Authorization: Bearer $ADMIN_TOKEN"'
+    app_headers = '-H "Authorization: Bearer $RESIDENT_TOKEN" -H "X-Client: web" -H "X-UUID: demo-phone"'
+    out = [
+        "",
+        "[bold green]entryphone demo is running[/]",
+        f"API docs: {api}/docs",
+        f"Resident login (POST /api/v1/token): {data.resident_login} / {data.resident_password}",
+        "",
+        "Tokens (paste these two lines first):",
+        f"export ADMIN_TOKEN={data.admin_token}",
+        f"export RESIDENT_TOKEN={data.resident_token}",
+        "",
+        "Intercoms, each watched live by the supervisor:",
+    ]
+    out += [f"  #{i.id} {i.title}: panel {i.panel.url} (resident's key {i.key})" for i in data.intercoms]
+    if data.intercoms:
+        first = data.intercoms[0]
+        card = f'{{"uid": "{first.key}"}}'
+        out += [
+            "",
+            "Open the door as an admin (the panel's switch 1 turns on for 5 s):",
+            f"curl -i -X POST {auth} {api}/api/admin/v1/intercoms/{first.id}/open-door",
+            "Open it as the resident, from an app:",
+            f"curl -i -X POST {app_headers} {api}/api/v1/intercom/{first.id}/open-door",
+            "Swipe the resident's card on the panel (the emulator's physical-world API):",
+            f"curl -i -X POST -H 'Content-Type: application/json' -d '{card}' "
+            f"{first.panel.url}/_emulator/card",
+            "See it in the intercom's journal, and in the door-open history:",
+            f"curl -s {auth} '{api}/api/admin/v1/intercoms/{first.id}/logs?type=CardEntered'",
+            f"curl -s {auth} '{api}/api/admin/v1/intercoms/{first.id}/door-openings'",
+        ]
+    out += ["", f"Data: {settings.database_url} and {state_dir}. Ctrl-C stops everything."]
+    for line in out:
+        console.print(line, soft_wrap=True, highlight=False)

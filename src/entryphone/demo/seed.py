@@ -1,0 +1,121 @@
+"""Demo data, created once and reused: a house, one intercom per emulated panel (probed like any
+onboarded panel), flats, keys, an admin and a resident. Tokens are issued anew on every run (they
+are stored only as hashes, so an old one cannot be shown again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.accounts import repository as accounts_repository
+from entryphone.accounts import service as accounts
+from entryphone.flats import service as flats
+from entryphone.fleet import onboarding
+from entryphone.fleet.access import DeviceAccess
+from entryphone.groups import repository as groups_repository
+from entryphone.groups import service as groups
+from entryphone.intercoms import repository as intercoms_repository
+from entryphone.intercoms import service as intercoms
+from entryphone.keys import service as keys
+from entryphone.models import Account, Role
+from entryphone.security.secretbox import SecretBox
+
+ADMIN_LOGIN = "demo-admin"
+RESIDENT_LOGIN = "demo-resident"
+# A demo account on a loopback-only demo, printed on purpose so the login endpoint can be tried.
+RESIDENT_PASSWORD = "demo-resident"  # noqa: S105
+HOUSE_EXTERNAL_ID = "demo-house"
+FLATS = 20
+RESIDENT_FLAT = 1
+
+
+@dataclass(frozen=True)
+class DemoPanel:
+    url: str
+    login: str
+    password: str
+
+
+@dataclass(frozen=True)
+class DemoIntercom:
+    id: int
+    title: str
+    panel: DemoPanel
+    key: str
+
+
+@dataclass(frozen=True)
+class DemoData:
+    admin_token: str
+    resident_token: str
+    resident_login: str
+    resident_password: str
+    intercoms: list[DemoIntercom]
+
+
+async def _account(session: AsyncSession, login: str, role: Role, name: str, password: str | None) -> Account:
+    found = await accounts_repository.get_by_login(session, login)
+    if found is not None:
+        return found
+    return await accounts.create_account(session, login=login, password=password, role=role, name=name)
+
+
+async def seed(
+    session: AsyncSession, secrets: SecretBox, access: DeviceAccess, panels: list[DemoPanel], ports: list[int]
+) -> DemoData:
+    admin = await _account(session, ADMIN_LOGIN, Role.admin, "Demo administrator", None)
+    resident = await _account(session, RESIDENT_LOGIN, Role.resident, "Demo resident", RESIDENT_PASSWORD)
+
+    house = await groups_repository.get_by_external_id(session, HOUSE_EXTERNAL_ID)
+    if house is None:
+        city = await groups.create(session, name="Demo City")
+        house = await groups.create(
+            session, name="1 Demo Street", parent_id=city.id, is_house=True, external_id=HOUSE_EXTERNAL_ID
+        )
+
+    made: list[DemoIntercom] = []
+    for number, (panel, port) in enumerate(zip(panels, ports, strict=True), start=1):
+        external_id = f"demo-panel-{number}"
+        intercom = await intercoms_repository.with_external_id(session, external_id, None)
+        if intercom is not None and intercom.status == intercoms.DELETED:
+            continue  # deleted by the operator during an earlier demo: respect it
+        key = f"DE110{number:03d}"
+        if intercom is None:
+            fields = {
+                "title": f"Demo entrance {number}",
+                "vendor": "2n",
+                "external_id": external_id,
+                "group_id": house.id,
+                "department": number,
+                "address": "1 Demo Street",
+                "flat_from": 1,
+                "flat_to": FLATS,
+                "door_open_time_general": 5,
+                "schema": "http",
+                "ip": "127.0.0.1",
+                "port": port,
+                "login": panel.login,
+                "password": panel.password,
+                "status": "installed",
+            }
+            info = await onboarding.probe(access, fields)
+            fields.update(onboarding.facts(info, fields, None))
+            intercom = await intercoms.create(session, secrets, fields, source="manual")
+            intercom.device_info = onboarding.device_info_record(info)
+            flat = await flats.get_flat_by_number(session, intercom.id, RESIDENT_FLAT)
+            await flats.attach_resident(session, flat, resident.id, source="admin")
+            await keys.add_keys(session, intercom, [key], flat_id=flat.id, account_id=resident.id)
+        made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
+
+    await accounts.revoke(session, admin)
+    await accounts.revoke(session, resident)
+    admin_token = (await accounts.issue_token(session, admin, name="demo")).token
+    resident_token = (await accounts.issue_token(session, resident, name="demo")).token
+    return DemoData(
+        admin_token=admin_token,
+        resident_token=resident_token,
+        resident_login=RESIDENT_LOGIN,
+        resident_password=RESIDENT_PASSWORD,
+        intercoms=made,
+    )
