@@ -49,6 +49,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def runqueue_wait_seconds(pid: int) -> float:
+    """Seconds the process's threads spent runnable but waiting for a CPU (taken by others)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -62,17 +73,25 @@ def open_fds(pid: int) -> int:
 
 @dataclass
 class CpuWindow:
-    """CPU use of some processes over a wall-clock window: cores busy = CPU seconds / wall seconds."""
+    """CPU use of some processes over a wall-clock window: cores busy = CPU seconds / wall seconds,
+    and cores wanted but not given = seconds spent waiting for a CPU / wall seconds (on a shared
+    machine this shows when a process was starved rather than idle)."""
 
     pids: dict[str, int]
 
     def __post_init__(self) -> None:
         self.started = time.monotonic()
         self.cpu = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.waited = {name: runqueue_wait_seconds(pid) for name, pid in self.pids.items()}
 
     def cores(self) -> dict[str, float]:
         wall = max(time.monotonic() - self.started, 1e-6)
         return {name: (cpu_seconds(pid) - self.cpu[name]) / wall for name, pid in self.pids.items()}
+
+    def starved(self) -> dict[str, float]:
+        wall = max(time.monotonic() - self.started, 1e-6)
+        pids = self.pids.items()
+        return {name: (runqueue_wait_seconds(pid) - self.waited[name]) / wall for name, pid in pids}
 
 
 def raise_open_file_limit() -> int:
@@ -120,6 +139,7 @@ def report(name: str, title: str, columns: Sequence[str], rows: Sequence[Sequenc
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpus": os.cpu_count(),
+        "load_average_1_5_15": os.getloadavg(),
         "table": {"title": title, "columns": list(columns), "rows": [list(map(str, r)) for r in rows]},
         "data": data,
     }

@@ -197,6 +197,7 @@ async def measure(
         await asyncio.sleep(args.idle)
         result["idle_s"] = args.idle
         result.update({f"{name}_cores_idle": round(v, 3) for name, v in idle.cores().items()})
+        result.update({f"{name}_cores_starved_idle": round(v, 3) for name, v in idle.starved().items()})
         result["supervisor_rss_idle_mib"] = rss_mib(supervisor.pid)
         result["supervisor_open_fds"] = open_fds(supervisor.pid)
 
@@ -208,6 +209,8 @@ async def measure(
         while time.monotonic() < deadline and await journal.cards() < len(sent):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
         result.update({f"{name}_cores_injecting": round(v, 3) for name, v in busy.cores().items()})
+        result.update({f"{name}_cores_starved_injecting": round(v, 3) for name, v in busy.starved().items()})
+        result["load_average_1m_after"] = os.getloadavg()[0]
         result["supervisor_rss_after_mib"] = rss_mib(supervisor.pid)
 
         rows = await journal.card_rows()
