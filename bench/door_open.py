@@ -202,6 +202,7 @@ async def measure(
             window = CpuWindow({"server": server_pid})
             many = await closed_loop(len(residents), args.rounds, call)
             many["server_cores"] = round(window.cores()["server"], 3)
+            many["server_cores_starved"] = round(window.starved()["server"], 3)
             results[f"{name}_1"] = single
             results[f"{name}_{len(residents)}"] = many
     return results
@@ -265,6 +266,7 @@ def main() -> None:
     parser.add_argument("--no-supervisor", action="store_true", help="serve without the fleet supervisor")
     parser.add_argument("--quiet-errors", action="store_true", help="do not print failed replies")
     parser.add_argument("--quick", action="store_true", help="5 rounds per resident")
+    parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
     args = parser.parse_args()
     if args.quick:
         args.rounds = 5
@@ -306,7 +308,7 @@ def main() -> None:
                 )
             )
     report(
-        "door_open",
+        args.name,
         f"door open: {args.residents} residents on {args.intercoms} emulated panels, "
         f"{args.rounds} opens each "
         f"({backend}, supervisor {'on' if not args.no_supervisor else 'off'}); "

@@ -218,6 +218,14 @@ async def measure(
         stored = len(latencies)
         first_sent = min(sent.values()) if sent else 0.0
         last_received = max((received for uid, received in rows if uid in sent), default=first_sent)
+        # Latency by injection time, in 5 s slices: a backlog that builds up shows as a rising p50.
+        slices: dict[int, list[float]] = {}
+        for uid, received in rows:
+            if uid in sent:
+                slices.setdefault(int((sent[uid] - first_sent) // 5), []).append(received - sent[uid])
+        result["latency_p50_ms_by_5s_of_injection"] = [
+            ms(percentile(slices[index], 50)) for index in sorted(slices)
+        ]
         result.update(
             {
                 "stored": stored,

@@ -106,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--keys", type=int, default=10_000, help="keys to sync (at most 10,000)")
     parser.add_argument("--quick", action="store_true", help="1,000 keys (well under a minute)")
+    parser.add_argument("--name", default="key_sync", help="results file name (bench/results/<name>.json)")
     args = parser.parse_args()
     count = 1_000 if args.quick else args.keys
     if not 1 <= count <= 10_000:
@@ -127,7 +128,7 @@ def main() -> None:
         ("one call per key / bulk", f"{result['ratio']:.1f}x", ""),
     ]
     report(
-        "key_sync",
+        args.name,
         f"{count:,} keys to one emulated 2N 2.4x panel (one call per key: "
         f"p50 {result['one_call_p50_ms']} ms, p99 {result['one_call_p99_ms']} ms)",
         ["method", "seconds", "records written"],
