@@ -60,6 +60,7 @@ def supervisor() -> None:
     import signal
 
     from entryphone.fleet.runtime import start_fleet
+    from entryphone.pushes import start_push_hub
 
     settings = load_settings()
     if settings.is_sqlite:
@@ -67,6 +68,9 @@ def supervisor() -> None:
 
     async def run() -> None:
         context = AppContext.build(settings)
+        # Pushes caused by panel events (calls ringing, registrations) leave through the hub; on
+        # PostgreSQL it notifies the API nodes that hold the residents' connections.
+        stop_pushes = await start_push_hub(context)
         stop = await start_fleet(context, supervise=True)
         done = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -77,6 +81,7 @@ def supervisor() -> None:
             await done.wait()
         finally:
             await stop()
+            await stop_pushes()
             await context.close()
 
     asyncio.run(run())

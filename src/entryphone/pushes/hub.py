@@ -108,7 +108,19 @@ class PushHub:
     # -- publishing ------------------------------------------------------------------------------
 
     async def publish(self, push: Push) -> None:
+        """Hand the push to every process's WebSockets (the fan-out), then, from this process only,
+        to the provider for the resident's devices that have no connection here."""
         await self.fanout.publish(push)
+        if self.provider is None or self._devices is None:
+            return
+        connected = self.connected_devices(push.account_id)
+        offline = [
+            device
+            for device in await self._devices(push.account_id)
+            if device not in connected and push.reaches(device)
+        ]
+        if offline:
+            self._spawn(self._send(push, offline))
 
     def publish_nowait(self, push: Push) -> None:
         """Thread-safe and non-blocking: used from after-commit hooks and other threads."""
@@ -153,6 +165,7 @@ class PushHub:
     # -- delivery (runs in the process the fan-out chose) ----------------------------------------
 
     async def _deliver(self, push: Push) -> None:
+        """Every process: put the push on this process's live connections of the resident."""
         for connection in list(self._connections.get(push.account_id, ())):
             if not push.reaches(connection.device):
                 continue
@@ -160,16 +173,6 @@ class PushHub:
                 connection.queue.put_nowait(push)
             except asyncio.QueueFull:
                 connection.overflowed.set()
-        if self.provider is None or self._devices is None:
-            return
-        connected = self.connected_devices(push.account_id)
-        offline = [
-            device
-            for device in await self._devices(push.account_id)
-            if device not in connected and push.reaches(device)
-        ]
-        if offline:
-            self._spawn(self._send(push, offline))
 
     async def _send(self, push: Push, devices: list[str]) -> None:
         assert self.provider is not None

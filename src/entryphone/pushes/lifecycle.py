@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from entryphone.context import AppContext
 from entryphone.pushes.hub import PushHub, PushProvider
+from entryphone.pushes.pg_fanout import PostgresFanOut
 from entryphone.pushes.repository import device_directory
 from entryphone.pushes.settings import PushSettings
 from entryphone.pushes.webhook import WebhookProvider
@@ -27,7 +28,12 @@ def provider_from(settings: PushSettings) -> PushProvider | None:
 
 async def start_push_hub(context: AppContext) -> Callable[[], Awaitable[None]]:
     """The app's startup hook: a hub fanning out in this process, with the configured provider."""
-    hub = PushHub(provider=provider_from(PushSettings()), devices=device_directory(context.sessions))
+    # Several processes share a PostgreSQL database: pushes fan out through LISTEN/NOTIFY so a
+    # resident connected to any API node receives them. SQLite means a single process.
+    fanout = None if context.settings.is_sqlite else PostgresFanOut(context.settings.database_url)
+    hub = PushHub(
+        fanout=fanout, provider=provider_from(PushSettings()), devices=device_directory(context.sessions)
+    )
     await hub.start()
     context.services[SERVICE_NAME] = hub
 
