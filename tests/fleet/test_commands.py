@@ -7,8 +7,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
+from entryphone.context import AppContext
+from entryphone.flats import service as flats
+from entryphone.intercoms import service as intercoms
 from entryphone.models import Role
 from tests.conftest import Api
 from tests.fleet.conftest import add_intercom, fleet_settings, intercom_row
@@ -177,3 +181,41 @@ def test_unreachable_panel_is_a_clear_error(admin_api: httpx.Client, settings: S
     reply = admin_api.post(f"{ADMIN}/{intercom_id}/open-door")
     assert reply.status_code == 504
     assert reply.json()["message"]
+
+
+def test_resident_opens_the_door_sees_the_camera_and_ends_a_call_on_the_panel(
+    supervised: RunningServer, settings: Settings, emulators: BackgroundEmulators
+) -> None:
+    device = emulators.devices[2]
+    intercom_id = add_intercom(settings, device)
+
+    async def prepare(session: AsyncSession, _context: AppContext) -> None:
+        intercom = await intercoms.get_live(session, intercom_id)
+        await flats.sync_flat_range(session, intercom, 1, 10)
+
+    seed.in_session(settings, prepare)
+    resident = seed.account(settings, Role.resident)
+
+    async def attach(session: AsyncSession, _context: AppContext) -> None:
+        await flats.attach_resident(
+            session, await flats.get_flat_by_number(session, intercom_id, 4), resident.id
+        )
+
+    seed.in_session(settings, attach)
+    until(lambda: intercom_row(settings, intercom_id).is_online, timeout=30)
+    with Api(supervised.url).client(resident.token, x_uuid="resident-phone") as client:
+        assert client.post(f"/api/v1/intercom/{intercom_id}/open-door").status_code == 204
+        assert emulators.state(device)["switches"][0]["active"] is True
+        frame = client.get(f"/api/v1/intercom/{intercom_id}/snapshot")
+        assert frame.status_code == 200 and frame.content[:2] == b"\xff\xd8"
+
+        reply = httpx.post(f"{device.control_url}/call", json={"flat": 4}, timeout=10)
+        session = int(reply.headers["X-Emulator-Session"])
+        ringing = until(lambda: client.get("/api/v1/intercom/calls").json()["data"], timeout=20)
+        call_id = ringing[0]["id"]
+        emulators.control(device, "call/answer", {"session": session})  # the far end (the app's SIP leg)
+        assert client.post(f"/api/v1/intercom/calls/{call_id}/start").status_code == 200
+        assert client.post(f"/api/v1/intercom/calls/{call_id}/end").status_code == 204
+        # The panel's own call is hung up too.
+        until(lambda: not emulators.state(device)["calls"], timeout=10)
+        assert client.get(f"/api/v1/intercom/calls/{call_id}").json()["status"] == "ended"

@@ -143,6 +143,15 @@ async def require_permission(
     raise ValidationFailed.one("intercom", "You are not allowed to do this on this intercom.")
 
 
+async def require_live_view(session: AsyncSession, account_id: int, intercom_id: int) -> None:
+    """422 unless one of the resident's flats on the intercom may watch its camera live."""
+    if not any(
+        not resident.is_restricted_live
+        for resident, _flat in await flats_of(session, account_id, intercom_id)
+    ):
+        raise ValidationFailed.one("intercom", "Live video of this intercom is restricted for you.")
+
+
 async def _statuses(session: AsyncSession, account_id: int, intercom_ids: Sequence[int]) -> dict[int, str]:
     attached = await repository.memberships(session, account_id, intercom_ids)
     own = await repository.own_rows(session, account_id, intercom_ids)

@@ -3,17 +3,16 @@ configuration backup, key sync, the event journal and the device's status."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.streaming import IMAGE_RESPONSES, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
@@ -75,7 +74,7 @@ async def open_door(
 @router.get(
     "/{intercom}/snapshot",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "multipart/x-mixed-replace": {}}}},
+    responses=IMAGE_RESPONSES,
     summary="A camera frame (JPEG), or an MJPEG stream with ?fps=",
 )
 async def snapshot(
@@ -89,29 +88,7 @@ async def snapshot(
 ) -> Response:
     await intercoms.get_live(session, intercom)
     await session.commit()
-    commands = commands_of(context)
-    if fps is None:
-        frame = await commands.snapshot(intercom, width, height)
-        return Response(
-            content=frame.data, media_type=frame.content_type, headers={"Cache-Control": "no-store"}
-        )
-    return await _stream(commands, intercom, fps, width, height)
-
-
-async def _stream(commands: Any, intercom: int, fps: int, width: int | None, height: int | None) -> Response:
-    """Proxy the device's MJPEG chunk by chunk: nothing is buffered whole, and the device stream
-    closes when the client goes away."""
-    opened = commands.video(intercom, fps, width, height)
-    stream = await opened.__aenter__()
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in stream.chunks():
-                yield chunk
-        finally:
-            await opened.__aexit__(None, None, None)
-
-    return StreamingResponse(body(), media_type=stream.content_type, headers={"Cache-Control": "no-store"})
+    return await camera_reply(commands_of(context), intercom, fps, width, height)
 
 
 @router.post("/{intercom}/restart", status_code=204, response_class=Response, summary="Restart the panel")

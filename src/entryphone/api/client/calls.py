@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from entryphone.api.client import views
 from entryphone.api.client.deps import Publisher, Resident
 from entryphone.api.client.schemas import CallOut
-from entryphone.api.deps import DbSession
+from entryphone.api.deps import Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import MAX_ID, IdPath
 from entryphone.calls import service as calls
+from entryphone.fleet.panel_calls import hang_up_on_panel
 from entryphone.models.call import IntercomCall
 
 router = APIRouter(prefix="/intercom/calls", tags=["client: calls"])
@@ -59,14 +60,23 @@ async def start_call(call: IdPath, caller: Resident, session: DbSession, publish
 @router.post(
     "/{call}/cancel", status_code=204, response_class=Response, summary="Decline a ringing call here"
 )
-async def cancel_call(call: IdPath, caller: Resident, session: DbSession, publisher: Publisher) -> Response:
+async def cancel_call(
+    call: IdPath, caller: Resident, session: DbSession, publisher: Publisher, context: Context
+) -> Response:
     await _out(session, caller, await calls.get(session, caller.account_id, call))
-    await calls.decline(session, publisher, caller.account_id, caller.device, call)
+    declined = await calls.decline(session, publisher, caller.account_id, caller.device, call)
+    if declined.status == calls.REJECTED:  # nobody will answer: the panel stops ringing
+        await session.commit()
+        await hang_up_on_panel(context, declined)
     return Response(status_code=204)
 
 
 @router.post("/{call}/end", status_code=204, response_class=Response, summary="Hang up an answered call")
-async def end_call(call: IdPath, caller: Resident, session: DbSession, publisher: Publisher) -> Response:
+async def end_call(
+    call: IdPath, caller: Resident, session: DbSession, publisher: Publisher, context: Context
+) -> Response:
     await _out(session, caller, await calls.get(session, caller.account_id, call))
-    await calls.end(session, publisher, caller.account_id, caller.device, call)
+    ended = await calls.end(session, publisher, caller.account_id, caller.device, call)
+    await session.commit()  # the call is over for the resident whatever the panel says
+    await hang_up_on_panel(context, ended)
     return Response(status_code=204)

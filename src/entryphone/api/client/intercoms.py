@@ -11,11 +11,13 @@ from entryphone.api.client.deps import Publisher, Resident
 from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
 from entryphone.api.deps import Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.streaming import IMAGE_RESPONSES, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.calls import service as calls
 from entryphone.codes import service as codes
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
+from entryphone.fleet.runtime import commands_of
 from entryphone.pushes import Push, PushEvent, defer
 from entryphone.registration import service as registration
 from entryphone.residents import service as residents
@@ -123,3 +125,24 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
         context.sessions, opener, record, account_id=caller.account_id, device_uuid=caller.device
     )
     return Response(status_code=204)
+
+
+@router.get(
+    "/{intercom}/snapshot",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+    summary="A frame from the intercom's camera (JPEG), or a live MJPEG stream with ?fps=",
+)
+async def snapshot(
+    intercom: IdPath,
+    caller: Resident,
+    session: DbSession,
+    context: Context,
+    fps: Annotated[int | None, Query(ge=1, le=15)] = None,
+    width: Annotated[int | None, Query(ge=16, le=4096)] = None,
+    height: Annotated[int | None, Query(ge=16, le=4096)] = None,
+) -> Response:
+    await residents.require_confirmed(session, caller.account_id, intercom)
+    await residents.require_live_view(session, caller.account_id, intercom)
+    await session.commit()  # no transaction stays open across the device call
+    return await camera_reply(commands_of(context), intercom, fps, width, height)
