@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import repository
@@ -40,16 +41,21 @@ class IssuedToken:
 async def create_account(
     session: AsyncSession, *, login: str, password: str | None, role: Role, name: str = ""
 ) -> Account:
+    taken = ValidationFailed.one("login", "The login has already been taken.")
     if await repository.get_by_login(session, login) is not None:
-        raise ValidationFailed.one("login", "The login has already been taken.")
+        raise taken
     account = Account(
         login=login,
         name=name,
         role=role.value,
         password_hash=hash_password(password) if password else None,
     )
-    session.add(account)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # a concurrent request may create the same login
+            session.add(account)
+            await session.flush()
+    except IntegrityError:
+        raise taken from None
     return account
 
 

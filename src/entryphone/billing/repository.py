@@ -7,28 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, case, select, update
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.intercoms import repository as intercoms_repository
 from entryphone.models import FlatResident, Intercom, IntercomFlat
 
 DELETED = "deleted"
 
 
 async def by_id(session: AsyncSession, intercom_id: int, *, lock: bool) -> Intercom | None:
-    query = select(Intercom).where(Intercom.id == intercom_id)
-    if lock and session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks and pysqlite reads outside a transaction until the first write: a
-        # no-op write takes the database's write lock first, so the read below sees the latest commit
-        # and other writers wait until this transaction ends.
-        await session.execute(
-            update(Intercom).where(Intercom.id == intercom_id).values(updated_at=Intercom.updated_at)
-        )
-    if lock:
-        # Concurrent changes of one intercom queue up here instead of overwriting each other.
-        # populate_existing: an object already in the session takes the values read under the lock.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    """Deleted ones included; `lock`: concurrent changes of one intercom queue up here instead of
+    overwriting each other."""
+    return await intercoms_repository.get(session, intercom_id, for_update=lock)
 
 
 async def by_mac(session: AsyncSession, mac: str, *, lock: bool) -> Intercom | None:

@@ -60,8 +60,17 @@ async def manage_user_intercoms(
 ) -> None:
     account = await _resident_or_none(session, login)
     planned = await _plan(session, sync, delete)
+    created = False
     if account is None:
-        account = await accounts.create_account(session, login=login, password=None, role=Role.resident)
+        try:
+            account = await accounts.create_account(session, login=login, password=None, role=Role.resident)
+            created = True
+        except ValidationFailed:
+            # A concurrent sync for the same new login created the account first: use that one.
+            account = await _resident_or_none(session, login)
+            if account is None:
+                raise
+    if created:
         await audit.record(
             session,
             actor,

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import Select, String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.db.locking import lock_row
 from entryphone.models import Account, FlatResident, IntercomCode, IntercomFlat, IntercomKey
 
 
@@ -17,11 +18,16 @@ async def get(session: AsyncSession, intercom_id: int, flat_id: int) -> Intercom
     return result.scalar_one_or_none()
 
 
-async def get_by_number(session: AsyncSession, intercom_id: int, number: int) -> IntercomFlat | None:
+async def get_by_number(
+    session: AsyncSession, intercom_id: int, number: int, *, for_update: bool = False
+) -> IntercomFlat | None:
     result = await session.execute(
         select(IntercomFlat).where(IntercomFlat.intercom_id == intercom_id, IntercomFlat.flat == number)
     )
-    return result.scalar_one_or_none()
+    flat = result.scalar_one_or_none()
+    if flat is not None and for_update:
+        await lock_row(session, IntercomFlat, flat.id)
+    return flat
 
 
 async def numbers(session: AsyncSession, intercom_id: int) -> dict[int, int]:

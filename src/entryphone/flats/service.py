@@ -105,9 +105,12 @@ async def get_flat(session: AsyncSession, intercom_id: int, flat_id: int) -> Int
     return flat
 
 
-async def get_flat_by_number(session: AsyncSession, intercom_id: int, number: int) -> IntercomFlat:
-    """The flat numbered `number` of the intercom; NotFound when outside its range."""
-    flat = await repository.get_by_number(session, intercom_id, number)
+async def get_flat_by_number(
+    session: AsyncSession, intercom_id: int, number: int, *, for_update: bool = False
+) -> IntercomFlat:
+    """The flat numbered `number` of the intercom; NotFound when outside its range. `for_update`
+    holds the flat until the transaction ends (who may take it is decided one at a time)."""
+    flat = await repository.get_by_number(session, intercom_id, number, for_update=for_update)
     if flat is None:
         raise NotFound()
     return flat

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.db.locking import lock_row
 from entryphone.models import Intercom, IntercomKey
 
 DELETED = "deleted"
@@ -15,17 +16,10 @@ DELETED = "deleted"
 
 async def get(session: AsyncSession, intercom_id: int, *, for_update: bool = False) -> Intercom | None:
     query = select(Intercom).where(Intercom.id == intercom_id)
-    if for_update and session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks and pysqlite reads outside a transaction until the first write: a
-        # no-op write takes the database's write lock first, so the read below sees the latest commit
-        # and other writers wait until this transaction ends.
-        await session.execute(
-            update(Intercom).where(Intercom.id == intercom_id).values(updated_at=Intercom.updated_at)
-        )
     if for_update:
-        # Row lock on PostgreSQL; populate_existing so a copy already in the session is refreshed
-        # with what the lock protects.
-        query = query.with_for_update().execution_options(populate_existing=True)
+        await lock_row(session, Intercom, intercom_id)
+        # populate_existing: a copy already in the session is refreshed with what the lock protects.
+        query = query.execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 

@@ -171,7 +171,8 @@ async def choose_flat(
     if await residents.status_of(session, account_id, intercom_id) != residents.KEY_CONFIRMED:
         raise NotFound()
     try:
-        flat = await flats.get_flat_by_number(session, intercom_id, flat_number)
+        # Locked: two residents choosing the same flat at once are decided one after the other.
+        flat = await flats.get_flat_by_number(session, intercom_id, flat_number, for_update=True)
     except NotFound:
         raise ValidationFailed.one("flat", _range_message(intercom)) from None
     if await repository.flat_holders(session, flat.id) - {account_id}:

@@ -55,3 +55,23 @@ def test_concurrent_patches_apply_one_after_the_other(
         shown = client.get(f"{BASE}/intercoms/show", params={"id": intercom["id"]}).json()
     assert final.status_code == 401  # an admin token does not open the billing surface
     assert (shown["title"], shown["department"], shown["flat_to"]) == (title, last + 1, 10 + last)
+
+
+def test_concurrent_syncs_of_a_new_login_create_one_resident(
+    api: Api, billing: seed.SeededAccount, create_intercom: Callable[..., dict[str, Any]]
+) -> None:
+    intercom = create_intercom(flat_from=1, flat_to=10)
+    login = seed.unique("racer")
+    barrier = Barrier(4)
+
+    def sync(flat: int) -> httpx.Response:
+        with api.client(billing.token) as client:
+            barrier.wait()
+            return client.post(
+                f"{BASE}/user/manage/intercoms",
+                json={"login": login, "sync": [{"intercom_id": intercom["id"], "flat": flat}]},
+            )
+
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(sync, [1, 2, 3, 4]))
+    assert [reply.status_code for reply in replies] == [204] * 4, [reply.text for reply in replies]

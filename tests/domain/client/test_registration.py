@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,24 @@ async def test_codes_and_key_windows_expire(settings: Settings, hub: PushHub) ->
     first = start(settings, cleo.id)
     start(settings, cleo.id)
     assert code_entered(settings, hub, intercom_id, first) is Result.unknown_code
+
+
+async def test_two_residents_choosing_one_flat_at_once_get_it_one_at_a_time(
+    settings: Settings, hub: PushHub
+) -> None:
+    intercom_id = helpers.intercom(settings, flat_from=1, flat_to=10)
+    contenders = [seed.account(settings, Role.resident) for _ in range(2)]
+    for account, key in zip(contenders, ("00000030AA0001", "00000030AA0002"), strict=True):
+        assert code_entered(settings, hub, intercom_id, start(settings, account.id)) is Result.code_accepted
+        assert key_touched(settings, hub, intercom_id, key) is Result.completed
+
+    def attempt(account_id: int) -> str:
+        try:
+            choose(settings, hub, account_id, intercom_id, 5)
+        except ValidationFailed:
+            return "refused"
+        return "chosen"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(attempt, [account.id for account in contenders]))
+    assert outcomes == ["chosen", "refused"]
