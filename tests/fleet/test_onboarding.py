@@ -3,7 +3,9 @@ or an unreachable panel is a 422 naming the field, and nothing is written."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
+import ssl
 from collections.abc import Iterator
 
 import httpx
@@ -115,3 +117,34 @@ def test_patching_the_connection_probes_again_and_keeps_the_old_one_on_failure(
     assert unchanged["port"] == panels.devices[1].port and unchanged["is_password_installed"] is True
     renamed = client.patch(f"{ADMIN}/{created['id']}", json={"title": "No probe needed"})
     assert renamed.status_code == 200 and renamed.json()["title"] == "No probe needed"
+
+
+def test_https_panels_need_a_pinned_fingerprint_or_an_explicit_opt_in(client: httpx.Client) -> None:
+    secure = BackgroundEmulators(count=1, password=PASSWORD, https=True).start()
+    try:
+        device = secure.devices[0]
+        assert device.https_port is not None and device.certificate_pem is not None
+        der = ssl.PEM_cert_to_DER_cert(device.certificate_pem.decode())
+        fingerprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+        body = {
+            "title": "TLS panel",
+            "vendor": "2n",
+            "schema": "https",
+            "ip": "127.0.0.1",
+            "port": device.https_port,
+            "login": device.login,
+            "password": PASSWORD,
+        }
+        unpinned = client.post(ADMIN, json=body)
+        assert unpinned.status_code == 422 and "ip" in unpinned.json()["errors"]
+        wrong = client.post(ADMIN, json={**body, "tls_fingerprint": "AB:" * 31 + "AB"})
+        assert wrong.status_code == 422 and "ip" in wrong.json()["errors"]
+        pinned = client.post(ADMIN, json={**body, "tls_fingerprint": fingerprint})
+        assert pinned.status_code == 201, pinned.text
+        assert pinned.json()["tls_fingerprint"] == fingerprint.replace(":", "").lower()
+        assert client.delete(f"{ADMIN}/{pinned.json()['id']}").status_code == 204
+        opted_in = client.post(ADMIN, json={**body, "tls_allow_self_signed": True})
+        assert opted_in.status_code == 201 and opted_in.json()["tls_allow_self_signed"] is True
+        assert client.post(ADMIN, json={**body, "tls_fingerprint": "not-hex"}).status_code == 422
+    finally:
+        secure.stop()

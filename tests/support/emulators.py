@@ -22,14 +22,21 @@ FAST = Timings(
 
 class BackgroundEmulators:
     def __init__(
-        self, count: int, profile: str = "2.4x", timings: Timings = FAST, password: str | None = None
+        self,
+        count: int,
+        profile: str = "2.4x",
+        timings: Timings = FAST,
+        password: str | None = None,
+        https: bool = False,
     ) -> None:
         """`password`: the admin account's password instead of the factory "2n" (so a test can tell
         the secret apart from anything else in a reply)."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="emulators")
         config = DeviceConfig(accounts=[Account("admin", password)]) if password else None
-        self.fleet = EmulatorFleet(count, profile=profile, timings=timings, https_port=None, config=config)
+        self.fleet = EmulatorFleet(
+            count, profile=profile, timings=timings, https_port=0 if https else None, config=config
+        )
 
     def start(self) -> BackgroundEmulators:
         self._thread.start()

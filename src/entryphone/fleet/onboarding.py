@@ -13,7 +13,7 @@ from entryphone.errors import ValidationFailed
 from entryphone.fleet.access import DeviceAccess
 from entryphone.models import Intercom
 
-CONNECTION_FIELDS = ("schema", "ip", "port", "login", "password")
+CONNECTION_FIELDS = ("schema", "ip", "port", "login", "password", "tls_fingerprint", "tls_allow_self_signed")
 
 
 def _vendor(changes: Mapping[str, Any], existing: Intercom | None) -> str:
@@ -57,8 +57,8 @@ async def probe(
         https=(pick("schema") or "http") == "https",
         username=pick("login"),
         password=password,
-        tls_fingerprint_sha256=existing.tls_fingerprint if existing else None,
-        allow_self_signed=existing.tls_allow_self_signed if existing else False,
+        tls_fingerprint_sha256=pick("tls_fingerprint"),
+        allow_self_signed=bool(pick("tls_allow_self_signed")),
         timeout=access.settings.command_timeout,
     )
     try:

@@ -41,14 +41,15 @@ FIELDS = frozenset(
         "status", "department", "department_type", "department_name", "address", "flat_from", "flat_to",
         "flat_offset", "collecting_keys", "door_open_time_general", "sip_credentials", "sip_options",
         "is_crossbar_switchers_enabled", "switch", "connection_type", "commutators_count", "matrix",
-        "schema", "ip", "port", "login", "password", "force_flats_removal",
+        "schema", "ip", "port", "login", "password", "force_flats_removal", "tls_fingerprint",
+        "tls_allow_self_signed",
     }
 )  # fmt: skip
 _PLAIN = (
     "external_id", "department", "department_type", "department_name", "address", "flat_offset",
     "collecting_keys", "door_open_time_general", "is_crossbar_switchers_enabled", "switch",
     "connection_type", "commutators_count", "schema", "ip", "port", "login", "group_id", "camera_id",
-    "status",
+    "status", "tls_fingerprint", "tls_allow_self_signed",
 )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
@@ -20,6 +20,11 @@ from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
 
+TlsFingerprint = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"),
+    AfterValidator(lambda value: value.replace(":", "").lower()),
+]
 Cell = Annotated[int, Field(ge=0, le=MAX_FLAT, strict=True)]
 Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 
@@ -94,11 +99,20 @@ class IntercomFieldsIn(BaseModel):
     port: Port | None = None
     login: Text | None = None
     password: Secret | None = None
+    # HTTPS toward the panel: its certificate's SHA-256 fingerprint (hex, colons allowed) to pin, or an
+    # explicit permission to accept a self-signed certificate unpinned. Normal verification otherwise.
+    tls_fingerprint: TlsFingerprint | None = None
+    tls_allow_self_signed: Bool | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, by wire name; booleans sent as null are ignored (cannot be unset)."""
         sent = self.model_dump(exclude_unset=True, by_alias=True)
-        for name in ("collecting_keys", "is_crossbar_switchers_enabled", "force_flats_removal"):
+        for name in (
+            "collecting_keys",
+            "is_crossbar_switchers_enabled",
+            "force_flats_removal",
+            "tls_allow_self_signed",
+        ):
             if name in sent and sent[name] is None:
                 sent.pop(name)
         if "matrix" in sent and sent["matrix"] is not None:

@@ -154,6 +154,8 @@ class IntercomOut(BaseModel):
     port: int | None
     login: str | None
     is_password_installed: bool
+    tls_fingerprint: str | None
+    tls_allow_self_signed: bool
     commutators_count: int | None
     connection_type: str | None
     connection_type_pretty: str | None
@@ -242,6 +244,8 @@ def _intercom(
         port=item.port,
         login=item.login,
         is_password_installed=intercoms.is_password_installed(item),
+        tls_fingerprint=item.tls_fingerprint,
+        tls_allow_self_signed=item.tls_allow_self_signed,
         commutators_count=item.commutators_count,
         connection_type=item.connection_type,
         connection_type_pretty=vocabulary.label(vocabulary.CONNECTION_TYPES, item.connection_type),
