@@ -50,14 +50,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def runqueue_wait_seconds(pid: int) -> float:
-    """Seconds the process's threads spent runnable but waiting for a CPU (taken by others)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            total += int((task / "schedstat").read_text().split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # a thread that ended meanwhile
-    return total / 1e9
+    """Seconds the process's main thread (the event loop) spent runnable but waiting for a CPU."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
 
 
 def rss_mib(pid: int) -> float:
@@ -121,6 +115,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def code_version() -> str:
+    """The commit measured, and whether src/ had uncommitted changes (a shared working tree)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src")
+    return git("rev-parse", "--short", "HEAD") + (" with uncommitted changes in src/" if dirty else "")
+
+
 # -- the report -----------------------------------------------------------------------------------
 
 
@@ -140,6 +145,7 @@ def report(name: str, title: str, columns: Sequence[str], rows: Sequence[Sequenc
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "cpus": os.cpu_count(),
         "load_average_1_5_15": os.getloadavg(),
+        "code": code_version(),
         "table": {"title": title, "columns": list(columns), "rows": [list(map(str, r)) for r in rows]},
         "data": data,
     }
