@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from entryphone.config import Settings
 from entryphone.db.engine import create_engine, create_sessionmaker
 from entryphone.security.secretbox import SecretBox
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,3 +36,13 @@ class AppContext:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def in_transaction(settings: Settings, work: Callable[[AsyncSession, AppContext], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction with a context of its own (CLI commands, tools)."""
+    context = AppContext.build(settings)
+    try:
+        async with context.sessions() as session, session.begin():
+            return await work(session, context)
+    finally:
+        await context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.emulator import EmulatedDevice
-from entryphone.models import Intercom
+from entryphone.models import Intercom, Role
 from entryphone.models.device_event import DeviceEventRecord
+from tests.conftest import Api
 from tests.support import seed
 from tests.support.emulators import BackgroundEmulators
+from tests.support.server import RunningServer, start_server
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +28,22 @@ def emulators(backend: str) -> Iterator[BackgroundEmulators]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def supervised(settings: Settings) -> Iterator[RunningServer]:
+    """The app with its supervisor running, on the module's database."""
+    running = start_server(fleet_settings(settings))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def admin_api(supervised: RunningServer, settings: Settings) -> Iterator[httpx.Client]:
+    with Api(supervised.url).client(seed.account(settings, Role.admin).token) as client:
+        yield client
 
 
 def fleet_settings(settings: Settings, **overrides: object) -> Settings:

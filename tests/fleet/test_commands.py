@@ -3,8 +3,6 @@ restart, configuration backup, key sync (including a panel without a directory),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,29 +13,13 @@ from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
 from entryphone.models import Role
 from tests.conftest import Api
-from tests.fleet.conftest import add_intercom, fleet_settings, intercom_row
+from tests.fleet.conftest import add_intercom, intercom_row
 from tests.support import seed
 from tests.support.emulators import BackgroundEmulators
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 from tests.support.wait import until
 
 ADMIN = "/api/admin/v1/intercoms"
-
-
-@pytest.fixture(scope="module")
-def supervised(settings: Settings) -> Iterator[RunningServer]:
-    running = start_server(fleet_settings(settings))
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def admin_api(supervised: RunningServer, settings: Settings) -> Iterator[httpx.Client]:
-    admin = seed.account(settings, Role.admin)
-    with Api(supervised.url).client(admin.token) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ call log, the door-open history and admin alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,33 +13,18 @@ from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
 from entryphone.models import Role
 from tests.conftest import Api
-from tests.fleet.conftest import add_intercom, fleet_settings, intercom_row
+from tests.fleet.conftest import add_intercom, intercom_row
 from tests.support import seed
 from tests.support.emulators import BackgroundEmulators
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 from tests.support.wait import until
 
 ADMIN = "/api/admin/v1/intercoms"
 
 
 @pytest.fixture(scope="module")
-def supervised(settings: Settings) -> Iterator[RunningServer]:
-    running = start_server(fleet_settings(settings))
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
 def api(supervised: RunningServer) -> Api:
     return Api(supervised.url)
-
-
-@pytest.fixture(scope="module")
-def admin_api(api: Api, settings: Settings) -> Iterator[httpx.Client]:
-    with api.client(seed.account(settings, Role.admin).token) as client:
-        yield client
 
 
 def online_intercom(settings: Settings, emulators: BackgroundEmulators, index: int, flats_to: int = 0) -> int:

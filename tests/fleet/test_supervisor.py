@@ -3,24 +3,11 @@ device restarts mid-stream."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from entryphone.config import Settings
-from tests.fleet.conftest import add_intercom, count_duplicates, fleet_settings, intercom_row, stored_events
+from tests.fleet.conftest import add_intercom, count_duplicates, intercom_row, stored_events
 from tests.support.emulators import BackgroundEmulators
-from tests.support.server import RunningServer, start_server
+from tests.support.server import RunningServer
 from tests.support.wait import until
-
-
-@pytest.fixture(scope="module")
-def supervised(settings: Settings) -> Iterator[RunningServer]:
-    running = start_server(fleet_settings(settings))
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def test_card_swipe_reaches_the_journal_and_the_device_is_online(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import service as accounts
 from entryphone.config import Settings
-from entryphone.context import AppContext
+from entryphone.context import AppContext, in_transaction
 from entryphone.models import Role
 
 T = TypeVar("T")
@@ -43,15 +43,7 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
 def in_session(settings: Settings, work: Callable[[AsyncSession, AppContext], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on the test database."""
 
-    async def runner() -> T:
-        context = AppContext.build(settings)
-        try:
-            async with context.sessions() as session, session.begin():
-                return await work(session, context)
-        finally:
-            await context.close()
-
-    return run_sync(runner)
+    return run_sync(lambda: in_transaction(settings, work))
 
 
 @dataclass(frozen=True)

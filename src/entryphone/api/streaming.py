@@ -4,8 +4,10 @@ proxied chunk by chunk (never buffered whole; the device stream closes when the 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Response
+from fastapi import Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
 from entryphone.fleet.commands import FleetCommands
@@ -15,9 +17,26 @@ IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def camera_reply(
-    commands: FleetCommands, intercom_id: int, fps: int | None, width: int | None, height: int | None
-) -> Response:
+@dataclass(frozen=True)
+class CameraQuery:
+    fps: int | None
+    width: int | None
+    height: int | None
+
+
+def _camera_query(
+    fps: Annotated[int | None, Query(ge=1, le=15, description="Frames per second: an MJPEG stream")] = None,
+    width: Annotated[int | None, Query(ge=16, le=4096)] = None,
+    height: Annotated[int | None, Query(ge=16, le=4096)] = None,
+) -> CameraQuery:
+    return CameraQuery(fps=fps, width=width, height=height)
+
+
+CameraParams = Annotated[CameraQuery, Depends(_camera_query)]
+
+
+async def camera_reply(commands: FleetCommands, intercom_id: int, query: CameraQuery) -> Response:
+    fps, width, height = query.fps, query.width, query.height
     if fps is None:
         frame = await commands.snapshot(intercom_id, width, height)
         return Response(

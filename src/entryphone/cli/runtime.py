@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
-from entryphone.context import AppContext
+from entryphone.context import AppContext, in_transaction
 from entryphone.errors import EntryphoneError, ValidationFailed
 
 T = TypeVar("T")
@@ -39,16 +39,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def run_in_session(settings: Settings, work: Callable[[AsyncSession, AppContext], Awaitable[T]]) -> T:
     """Run `work` in one transaction; domain and database errors become a message and exit code 1."""
 
-    async def runner() -> T:
-        context = AppContext.build(settings)
-        try:
-            async with context.sessions() as session, session.begin():
-                return await work(session, context)
-        finally:
-            await context.close()
-
     try:
-        return asyncio.run(runner())
+        return asyncio.run(in_transaction(settings, work))
     except ValidationFailed as exc:
         details = "; ".join(f"{path}: {' '.join(messages)}" for path, messages in exc.errors.items())
         fail(details)

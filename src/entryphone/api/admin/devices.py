@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.streaming import IMAGE_RESPONSES, camera_reply
+from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
@@ -82,13 +82,11 @@ async def snapshot(
     _admin: AdminPrincipal,
     context: Context,
     session: DbSession,
-    fps: Annotated[int | None, Query(ge=1, le=15)] = None,
-    width: Annotated[int | None, Query(ge=16, le=4096)] = None,
-    height: Annotated[int | None, Query(ge=16, le=4096)] = None,
+    camera: CameraParams,
 ) -> Response:
     await intercoms.get_live(session, intercom)
     await session.commit()
-    return await camera_reply(commands_of(context), intercom, fps, width, height)
+    return await camera_reply(commands_of(context), intercom, camera)
 
 
 @router.post("/{intercom}/restart", status_code=204, response_class=Response, summary="Restart the panel")

@@ -11,7 +11,7 @@ from entryphone.api.client.deps import Publisher, Resident
 from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
 from entryphone.api.deps import Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.streaming import IMAGE_RESPONSES, camera_reply
+from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.calls import service as calls
 from entryphone.codes import service as codes
@@ -138,11 +138,9 @@ async def snapshot(
     caller: Resident,
     session: DbSession,
     context: Context,
-    fps: Annotated[int | None, Query(ge=1, le=15)] = None,
-    width: Annotated[int | None, Query(ge=16, le=4096)] = None,
-    height: Annotated[int | None, Query(ge=16, le=4096)] = None,
+    camera: CameraParams,
 ) -> Response:
     await residents.require_confirmed(session, caller.account_id, intercom)
     await residents.require_live_view(session, caller.account_id, intercom)
     await session.commit()  # no transaction stays open across the device call
-    return await camera_reply(commands_of(context), intercom, fps, width, height)
+    return await camera_reply(commands_of(context), intercom, camera)
