@@ -280,11 +280,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="an existing, empty PostgreSQL database")
     parser.add_argument("--profile", action="store_true", help="also count queries and run under cProfile")
     args = parser.parse_args()
-    args.intercoms = 50 if args.quick else 1000
+    args.intercoms = 20 if args.quick else 1000
     args.flats = 50
-    args.residents = 8 if args.quick else 32
-    args.seconds = args.seconds or (3.0 if args.quick else 15.0)
-    args.warmup = 0.5 if args.quick else 2.0
+    args.residents = 4 if args.quick else 32
+    args.seconds = args.seconds or (2.0 if args.quick else 15.0)
+    args.warmup = 0.3 if args.quick else 2.0
 
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     outcomes = [run_backend(backend, args) for backend in backends]
@@ -314,7 +314,7 @@ def main() -> None:
             )
     intercoms = outcomes[0]["dataset"]["intercoms"]
     report(
-        "api_read",
+        "api_read_quick" if args.quick else "api_read",  # a quick run never overwrites full figures
         f"API reads: {intercoms} intercoms, {CONCURRENCY} connections, {args.seconds:g}s per endpoint "
         f"(target: full object >= {TARGET_SHARE}x trivial, p99 < {TARGET_P99_MS:g} ms)",
         [
