@@ -27,8 +27,8 @@ from entryphone.models import Intercom
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.door_opening import DoorOpening
 from entryphone.models.intercom_alert import IntercomAlert
+from entryphone.pushes import ADMINS, Publisher, Push, PushEvent, defer
 from entryphone.pushes import SERVICE_NAME as PUSHES
-from entryphone.pushes import Publisher
 from entryphone.registration import service as registration
 
 log = logging.getLogger(__name__)
@@ -128,20 +128,25 @@ async def door_history(
 
 
 async def alerts(
-    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
 ) -> None:
     # TamperSwitchActivated reports both edges; only the switch being activated is an alert.
     if event.kind not in ALERT_KINDS or (event.kind == "tamper" and event.params.get("state") == "out"):
         return
-    session.add(
-        IntercomAlert(
-            intercom_id=intercom.id,
-            kind=event.kind,
-            event_id=event.id,
-            occurred_at=event.occurred_at,
-            details=dict(event.params),
-        )
+    alert = IntercomAlert(
+        intercom_id=intercom.id,
+        kind=event.kind,
+        event_id=event.id,
+        occurred_at=event.occurred_at,
+        details=dict(event.params),
     )
+    session.add(alert)
+    await session.flush()
+    data = {
+        "intercom_id": intercom.id,
+        "alert": {"id": alert.id, "kind": alert.kind, "details": alert.details},
+    }
+    defer(session, _publisher(context), Push(ADMINS, PushEvent.intercom_alert.value, data))
 
 
 # Registration first: a key touched to complete a registration becomes the resident's main key

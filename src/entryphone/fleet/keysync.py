@@ -13,8 +13,10 @@ from entryphone.devices.errors import CapabilityMissing, DriverError
 from entryphone.devices.models import Code, Key, KeySyncReport
 from entryphone.fleet import repository
 from entryphone.fleet.access import DeviceAccess
+from entryphone.fleet.announce import announce
 from entryphone.intercoms import service as intercoms
 from entryphone.models import Intercom, IntercomCode, IntercomKey
+from entryphone.pushes import PushEvent
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ async def _record(
             synced_at=utcnow(),
             sync_cursor=cursor,
         )
+    data = {"intercom_id": intercom_id, "status": status, "message": message}
+    announce(context.services, PushEvent.intercom_sync_keys, data)
 
 
 _background: set[asyncio.Task[None]] = set()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from entryphone.context import AppContext
 from entryphone.fleet.access import DeviceAccess
+from entryphone.fleet.announce import online_changed
 from entryphone.fleet.commands import FleetCommands
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.supervisor import Supervisor
@@ -33,7 +34,13 @@ async def start_fleet(
     context.services[DOOR_OPENER] = commands  # the doors service's DoorOpener
     supervisor: Supervisor | None = None
     if supervise:
-        supervisor = Supervisor(context, access, default_effects() if effects is None else effects)
+
+        async def on_online_change(intercom_id: int, online: bool) -> None:
+            online_changed(context.services, intercom_id, online)
+
+        supervisor = Supervisor(
+            context, access, default_effects() if effects is None else effects, on_online_change
+        )
         context.services[SUPERVISOR] = supervisor
         await supervisor.start()
 

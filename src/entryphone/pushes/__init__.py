@@ -1,11 +1,13 @@
-"""Live pushes to residents: channel `user.{ID}` over WebSocket, a provider for devices not connected."""
+"""Live pushes: residents on channel `user.{ID}`, administrators on `admins`, over WebSocket; a
+provider for residents' devices that are not connected."""
 
-from entryphone.pushes.events import Push, PushEvent
+from entryphone.pushes.events import ADMINS, Push, PushEvent
 from entryphone.pushes.hub import Connection, FanOut, LocalFanOut, Publisher, PushHub
 from entryphone.pushes.lifecycle import SERVICE_NAME, hub_of, start_push_hub
 from entryphone.pushes.outbox import defer
 
 __all__ = [
+    "ADMINS",
     "SERVICE_NAME",
     "Connection",
     "FanOut",

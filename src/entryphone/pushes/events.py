@@ -17,6 +17,14 @@ class PushEvent(StrEnum):
     call_taken = "intercom_call_taken"
     call_declined = "intercom_call_declined"
     call_ended = "intercom_call_ended"
+    # To administrators (channel `admins`).
+    intercom_online_changed = "intercom_online_changed"
+    intercom_sync_keys = "intercom_sync_keys"
+    intercom_alert = "intercom_alert"
+
+
+# The audience of pushes to every connected administrator (account ids start at 1).
+ADMINS = 0
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Push:
 
     @property
     def channel(self) -> str:
-        return f"user.{self.account_id}"
+        return "admins" if self.account_id == ADMINS else f"user.{self.account_id}"
 
     def message(self) -> dict[str, Any]:
         """The JSON every transport sends."""

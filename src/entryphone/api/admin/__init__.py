@@ -13,6 +13,7 @@ from entryphone.api.admin import (
     groups,
     intercoms,
     keys,
+    pushes,
 )
 
 router = APIRouter(prefix="/api/admin/v1")
@@ -25,3 +26,4 @@ router.include_router(keys.router)
 router.include_router(codes.router)
 router.include_router(audit.router)
 router.include_router(devices.router)
+router.include_router(pushes.router)

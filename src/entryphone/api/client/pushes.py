@@ -8,25 +8,17 @@ whose request caused it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from entryphone.accounts import service as accounts
 from entryphone.api.deps import MAX_UUID_LENGTH, bearer_token, get_context
+from entryphone.api.websocket import CLOSE_BAD_REQUEST, CLOSE_UNAUTHENTICATED, CLOSE_UNAVAILABLE, pump
 from entryphone.errors import Unauthenticated
 from entryphone.models import Role
-from entryphone.pushes import Connection, hub_of
+from entryphone.pushes import hub_of
 from entryphone.residents import service as residents
 
 router = APIRouter(tags=["client: pushes"])
-
-# Close codes (RFC 6455 leaves 4000-4999 to applications).
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_BAD_REQUEST = 4422
-CLOSE_UNAVAILABLE = 1013
-CLOSE_TOO_SLOW = 1008
 
 
 @router.websocket("/ws")
@@ -54,34 +46,6 @@ async def pushes(websocket: WebSocket) -> None:
     connection = hub.connect(principal.account_id, uuid)
     try:
         await websocket.send_json({"event": "subscribed", "channel": f"user.{principal.account_id}"})
-        await _pump(websocket, connection)
+        await pump(websocket, connection)
     finally:
         hub.disconnect(connection)
-
-
-async def _pump(websocket: WebSocket, connection: Connection) -> None:
-    """Forward pushes until the client leaves (its messages are read and ignored) or falls behind."""
-
-    async def forward() -> None:
-        while True:
-            push = await connection.queue.get()
-            await websocket.send_json(push.message())
-
-    async def listen() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await websocket.receive_text()
-
-    tasks = [
-        asyncio.ensure_future(forward()),
-        asyncio.ensure_future(listen()),
-        asyncio.ensure_future(connection.overflowed.wait()),
-    ]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if tasks[2] in done:
-        await websocket.close(code=CLOSE_TOO_SLOW, reason="too many pushes pending")
