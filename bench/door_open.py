@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 import time
@@ -236,8 +237,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             env = child_env(settings, supervisor_enabled=str(not args.no_supervisor).lower())
             log = workdir / "serve.log"
             with log.open("wb") as sink:
+                profile = ["-m", "cProfile", "-o", args.cprofile] if args.cprofile else []
                 server = subprocess.Popen(
-                    [sys.executable, "-m", "entryphone", "serve", "--port", str(port)],
+                    [sys.executable, *profile, "-m", "entryphone", "serve", "--port", str(port)],
                     env=env,
                     stdout=sink,
                     stderr=subprocess.STDOUT,
@@ -247,7 +249,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 wait_ready(url, seeded.residents[0].token, server)
                 result = asyncio.run(measure(args, url, emulators.devices, seeded, server.pid))
             finally:
-                server.terminate()
+                server.send_signal(signal.SIGINT)  # uvicorn re-raises SIGTERM, which loses a profile
                 server.wait(timeout=30)
             result["door_open_requests"] = door_requests(settings)
             result["server_log_tail"] = log.read_text(errors="replace")[-1500:]
@@ -264,6 +266,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--database-url", help="an empty database to migrate and use instead")
     parser.add_argument("--no-supervisor", action="store_true", help="serve without the fleet supervisor")
+    parser.add_argument("--cprofile", help="run the server under cProfile, stats to this file")
     parser.add_argument("--quiet-errors", action="store_true", help="do not print failed replies")
     parser.add_argument("--quick", action="store_true", help="5 rounds per resident")
     parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
