@@ -22,7 +22,7 @@ PUBLIC = {"/healthz", "/readyz", "/metrics", "/api/v1/token"}
 
 
 def _operations(api: Api) -> list[tuple[str, str]]:
-    paths = httpx.get(f"{api.url}/openapi.json").json()["paths"]
+    paths = httpx.get(f"{api.url}/openapi.json", timeout=30).json()["paths"]
     return [
         (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
         for path, operations in paths.items()
