@@ -268,11 +268,11 @@ def main() -> None:
     parser.add_argument("--no-supervisor", action="store_true", help="serve without the fleet supervisor")
     parser.add_argument("--cprofile", help="run the server under cProfile, stats to this file")
     parser.add_argument("--quiet-errors", action="store_true", help="do not print failed replies")
-    parser.add_argument("--quick", action="store_true", help="5 rounds per resident")
+    parser.add_argument("--quick", action="store_true", help="3 opens per resident")
     parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
     args = parser.parse_args()
     if args.quick:
-        args.rounds = 5
+        args.rounds = 3
     result = run(args)
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else args.backend
     result.update({"backend": backend, "intercoms": args.intercoms, "supervisor": not args.no_supervisor})
