@@ -229,7 +229,7 @@ async def measure(
         result.update(
             {
                 "stored": stored,
-                "missing": len(sent) - len({uid for uid, _ in rows if uid in sent}),
+                "not_stored_by_drain_end": len(sent) - len({uid for uid, _ in rows if uid in sent}),
                 "duplicates": await journal.duplicates(),
                 "stored_per_s": stored / max(last_received - first_sent, 1e-6),
                 "latency_p50_ms": ms(percentile(latencies, 50)),
@@ -316,7 +316,7 @@ def main() -> None:
     parser.add_argument("--pull-wait", type=float, default=20.0, help="ENTRYPHONE_EVENT_PULL_WAIT")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measurement")
     parser.add_argument("--online-timeout", type=float, default=300.0)
-    parser.add_argument("--drain-timeout", type=float, default=60.0)
+    parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cprofile", help="run the supervisor under cProfile, stats to this file")
     parser.add_argument("--name", default="fleet", help="results file name (bench/results/<name>.json)")
