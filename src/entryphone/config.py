@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
+    # PostgreSQL connections per process: enough for the concurrency one API process sees, so
+    # connections are reused rather than opened and closed under load.
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
 
     # Client API login: how many live tokens one resident may hold, and the brute-force guard.
     max_sessions_per_user: int = Field(default=10, ge=1)

@@ -14,6 +14,13 @@ async def get(session: AsyncSession, camera_id: int) -> Camera | None:
     return await session.get(Camera, camera_id)
 
 
+async def get_many(session: AsyncSession, camera_ids: Sequence[int]) -> list[Camera]:
+    if not camera_ids:
+        return []
+    result = await session.execute(select(Camera).where(Camera.id.in_(list(camera_ids))).order_by(Camera.id))
+    return list(result.scalars().all())
+
+
 async def streams(session: AsyncSession, camera_ids: Sequence[int]) -> dict[int, list[CameraStream]]:
     if not camera_ids:
         return {}

@@ -83,6 +83,11 @@ async def soft_delete(session: AsyncSession, camera: Camera) -> None:
     await session.flush()
 
 
+async def get_many(session: AsyncSession, camera_ids: Sequence[int]) -> list[Camera]:
+    """Cameras by id, deleted ones included (an intercom's reply shows its camera whatever its state)."""
+    return await repository.get_many(session, camera_ids)
+
+
 async def views(session: AsyncSession, secrets: SecretBox, cameras: Sequence[Camera]) -> list[CameraView]:
     """Reply data: streams with decrypted URLs (admin replies only) and whether an intercom uses it."""
     ids = [camera.id for camera in cameras]

@@ -20,7 +20,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
             path.parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # pre_ping costs a round trip per checkout and saves requests after a PostgreSQL restart.
+        kwargs.update(
+            pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True
+        )
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _tune_sqlite(engine)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from entryphone.models import Camera, Intercom, IntercomGroup
 
@@ -26,6 +26,38 @@ async def get(session: AsyncSession, group_id: int) -> IntercomGroup | None:
 async def get_by_external_id(session: AsyncSession, external_id: str) -> IntercomGroup | None:
     result = await session.execute(select(IntercomGroup).where(IntercomGroup.external_id == external_id))
     return result.scalar_one_or_none()
+
+
+async def get_many(session: AsyncSession, group_ids: Sequence[int]) -> list[IntercomGroup]:
+    if not group_ids:
+        return []
+    result = await session.execute(select(IntercomGroup).where(IntercomGroup.id.in_(list(group_ids))))
+    return list(result.scalars().all())
+
+
+def _ancestors_query() -> Select[tuple[int, int | None, str]]:
+    """The groups and all their ancestors, walking up the tree in the database (UNION, not UNION
+    ALL, so even a corrupted cyclic tree terminates)."""
+    up = (
+        select(IntercomGroup.id, IntercomGroup.parent_id, IntercomGroup.name)
+        .where(IntercomGroup.id.in_(bindparam("ids", expanding=True)))
+        .cte("up", recursive=True)
+    )
+    parent = aliased(IntercomGroup)
+    up = up.union(select(parent.id, parent.parent_id, parent.name).join(up, parent.id == up.c.parent_id))
+    return select(up.c.id, up.c.parent_id, up.c.name)
+
+
+# Built once: the statement is then compiled once and reused from SQLAlchemy's cache.
+_ANCESTORS = _ancestors_query()
+
+
+async def ancestors(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, tuple[int | None, str]]:
+    """id -> (parent_id, name) for the groups and everything above them, not the whole tree."""
+    if not group_ids:
+        return {}
+    rows = await session.execute(_ANCESTORS, {"ids": list(group_ids)})
+    return {row.id: (row.parent_id, row.name) for row in rows}
 
 
 async def all_parents(session: AsyncSession) -> dict[int, tuple[int | None, str]]:

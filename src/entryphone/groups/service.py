@@ -29,6 +29,10 @@ async def get(session: AsyncSession, group_id: int) -> IntercomGroup:
     return group
 
 
+async def get_many(session: AsyncSession, group_ids: Sequence[int]) -> list[IntercomGroup]:
+    return await repository.get_many(session, group_ids)
+
+
 async def create(
     session: AsyncSession,
     *,
@@ -80,7 +84,7 @@ async def views(session: AsyncSession, groups: Sequence[IntercomGroup]) -> list[
     """Reply data for groups: their full address path and how many things they hold."""
     if not groups:
         return []
-    tree = await repository.all_parents(session)
+    tree = await repository.ancestors(session, [group.id for group in groups])
     counts = await repository.counts(session, [group.id for group in groups])
     return [
         GroupView(group=group, full_pretty=full_pretty(tree, group.id), counts=counts[group.id])

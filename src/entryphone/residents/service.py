@@ -152,9 +152,16 @@ async def require_live_view(session: AsyncSession, account_id: int, intercom_id:
         raise ValidationFailed.one("intercom", "Live video of this intercom is restricted for you.")
 
 
-async def _statuses(session: AsyncSession, account_id: int, intercom_ids: Sequence[int]) -> dict[int, str]:
+async def _statuses(
+    session: AsyncSession,
+    account_id: int,
+    intercom_ids: Sequence[int],
+    own: dict[int, ResidentIntercom] | None = None,
+) -> dict[int, str]:
+    """`own`: the resident's own rows when the caller already has them (saves a query)."""
     attached = await repository.memberships(session, account_id, intercom_ids)
-    own = await repository.own_rows(session, account_id, intercom_ids)
+    if own is None:
+        own = await repository.own_rows(session, account_id, intercom_ids)
     statuses: dict[int, str] = {}
     for intercom_id in intercom_ids:
         row = own.get(intercom_id)
@@ -174,7 +181,7 @@ async def views(
     ids = [intercom.id for intercom in intercoms]
     own = await repository.own_rows(session, account_id, ids)
     device_schedules = await repository.schedules(session, account_id, ids, device)
-    statuses = await _statuses(session, account_id, ids)
+    statuses = await _statuses(session, account_id, ids, own)
     cameras = await repository.cameras(session, {i.camera_id for i in intercoms if i.camera_id is not None})
     result = []
     for intercom in intercoms:

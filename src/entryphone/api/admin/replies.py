@@ -169,13 +169,10 @@ async def intercom_replies(
     group_ids = sorted({item.group_id for item in records if item.group_id is not None})
     group_views = {
         view.group.id: GroupOut.of(view)
-        for view in await groups.views(session, [await groups.get(session, gid) for gid in group_ids])
+        for view in await groups.views(session, await groups.get_many(session, group_ids))
     }
-    camera_records = [
-        camera
-        for camera_id in sorted({item.camera_id for item in records if item.camera_id is not None})
-        if (camera := await cameras.get_any(session, camera_id)) is not None
-    ]
+    camera_ids = sorted({item.camera_id for item in records if item.camera_id is not None})
+    camera_records = await cameras.get_many(session, camera_ids)
     camera_views = {
         view.camera.id: CameraOut.of(view) for view in await cameras.views(session, secrets, camera_records)
     }
