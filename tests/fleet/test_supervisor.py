@@ -3,10 +3,19 @@ device restarts mid-stream."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from entryphone.config import Settings
-from tests.fleet.conftest import add_intercom, count_duplicates, intercom_row, stored_events
+from entryphone.context import AppContext
+from entryphone.db.base import utcnow
+from entryphone.models import Intercom, IntercomCode
+from tests.fleet.conftest import add_intercom, count_duplicates, fleet_settings, intercom_row, stored_events
+from tests.support import seed
 from tests.support.emulators import BackgroundEmulators
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, start_server
 from tests.support.wait import until
 
 
@@ -49,3 +58,45 @@ def test_device_restart_mid_stream_loses_nothing_and_duplicates_nothing(
     starts = stored_events(settings, intercom_id, "DeviceState")
     assert starts, "the DeviceState startup event after the restart is in the journal"
     assert count_duplicates(settings) == 0
+
+
+def test_codes_are_purged_a_day_after_expiry(settings: Settings) -> None:
+    async def plant(session: AsyncSession, _context: AppContext) -> tuple[int, int]:
+        intercom = Intercom(title="Codes", vendor="beward", status="installed")
+        session.add(intercom)
+        await session.flush()
+        now = utcnow()
+        stale = IntercomCode(
+            intercom_id=intercom.id,
+            code="11111",
+            expired_at=now - timedelta(days=2),
+            will_deleted_at=now - timedelta(days=1),
+        )
+        fresh = IntercomCode(
+            intercom_id=intercom.id,
+            code="22222",
+            expired_at=now - timedelta(hours=1),
+            will_deleted_at=now + timedelta(hours=23),
+        )
+        session.add_all([stale, fresh])
+        await session.flush()
+        return stale.id, fresh.id
+
+    stale_id, fresh_id = seed.in_session(settings, plant)
+
+    def remaining() -> set[int]:
+        async def work(session: AsyncSession, _context: AppContext) -> set[int]:
+            rows = await session.execute(
+                select(IntercomCode.id).where(IntercomCode.id.in_([stale_id, fresh_id]))
+            )
+            return set(rows.scalars().all())
+
+        return seed.in_session(settings, work)
+
+    # Expired codes stop working at once (the panel holds them with their validity); they are
+    # deleted a day later, by the supervisor's housekeeping (its first tick, then every minute).
+    running = start_server(fleet_settings(settings))
+    try:
+        until(lambda: remaining() == {fresh_id}, timeout=30)
+    finally:
+        running.stop()

@@ -14,8 +14,9 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from entryphone.codes import service as codes
 from entryphone.context import AppContext
 from entryphone.db.base import utcnow
 from entryphone.errors import DeviceCannot
@@ -27,6 +28,8 @@ from entryphone.fleet.worker import DeviceWorker, OnlineListener
 from entryphone.models import Intercom
 
 log = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Supervisor:
         self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
         self._syncing: dict[int, asyncio.Task[None]] = {}
         self._connecting: set[asyncio.Task[None]] = set()
+        self._housekeeping_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -121,6 +125,7 @@ class Supervisor:
             intercoms = await repository.intercoms_by_id(session, owned)
             fingerprints = await repository.key_fingerprints(session, owned)
         self.ticks += 1
+        await self._housekeeping(now)
         await self._reconcile(intercoms)
         self._sync_changed_keys(fingerprints)
 
@@ -158,6 +163,17 @@ class Supervisor:
             log.info("intercom %s: keys not synced: %s", intercom_id, exc.message)
         except Exception:
             log.exception("intercom %s: key sync failed", intercom_id)
+
+    async def _housekeeping(self, now: datetime) -> None:
+        """Periodic upkeep that belongs to no single device: codes are purged a day after expiry
+        (their removal then reaches the panels through the key sync)."""
+        if self._housekeeping_at is not None and now - self._housekeeping_at < HOUSEKEEPING_INTERVAL:
+            return
+        self._housekeeping_at = now
+        async with self.context.sessions() as session, session.begin():
+            purged = await codes.purge_expired(session, now)
+        if purged:
+            log.info("purged %d codes a day past their expiry", purged)
 
     async def _reconcile(self, intercoms: dict[int, Intercom]) -> None:
         gone = [intercom_id for intercom_id in self._running if intercom_id not in intercoms]
