@@ -8,7 +8,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
 from entryphone.config import Settings
 from entryphone.models import Role
@@ -26,11 +25,6 @@ def test_an_unknown_login_is_locked_like_a_real_one(api: Api, settings: Settings
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (docs/security.md): concurrent failures of one login lose increments of the "
-    "throttle row (read-modify-write) and a concurrent first insert can answer 500",
-)
 def test_a_parallel_burst_gets_no_more_guesses_than_configured(api: Api, settings: Settings) -> None:
     resident = seed.account(settings, Role.resident)
     attempts = settings.login_max_failures * 3

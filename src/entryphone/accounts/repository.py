@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.models import Account, ApiToken, LoginThrottle
@@ -66,5 +68,39 @@ async def touch_token(session: AsyncSession, token_id: int, now: datetime) -> No
     await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
-async def get_throttle(session: AsyncSession, login: str) -> LoginThrottle | None:
-    return await session.get(LoginThrottle, login)
+async def count_login_attempt(
+    session: AsyncSession, login: str, now: datetime, window_start: datetime
+) -> tuple[int, datetime | None]:
+    """Count one more login attempt for `login` in the current window, atomically (an upsert, so
+    parallel attempts never lose a count). Returns the attempts in the window including this one,
+    and the lock-out end if one is set. A window older than `window_start` starts again at 1."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stale = or_(LoginThrottle.first_failure_at.is_(None), LoginThrottle.first_failure_at < window_start)
+    statement = (
+        insert(LoginThrottle)
+        .values(login=login, failures=1, first_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=["login"],
+            set_={
+                "failures": case((stale, 1), else_=LoginThrottle.failures + 1),
+                "first_failure_at": case((stale, now), else_=LoginThrottle.first_failure_at),
+            },
+        )
+        .returning(LoginThrottle.failures, LoginThrottle.locked_until)
+    )
+    row = (await session.execute(statement)).one()
+    locked_until: datetime | None = row[1]
+    if locked_until is not None and locked_until.tzinfo is None:  # SQLite returns naive UTC
+        locked_until = locked_until.replace(tzinfo=UTC)
+    return int(row[0]), locked_until
+
+
+async def lock_login(session: AsyncSession, login: str, until: datetime) -> None:
+    # The count is kept: attempts already under way still see it; the window resets it later.
+    statement = update(LoginThrottle).where(LoginThrottle.login == login).values(locked_until=until)
+    await session.execute(statement)
+
+
+async def clear_login_attempts(session: AsyncSession, login: str) -> None:
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.login == login))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.accounts import repository
 from entryphone.db.base import utcnow
 from entryphone.errors import NotFound, TooManyRequests, TooManySessions, Unauthenticated, ValidationFailed
-from entryphone.models import Account, ApiToken, LoginThrottle, Role
+from entryphone.models import Account, ApiToken, Role
 from entryphone.security.passwords import hash_password, verify_password
 from entryphone.security.tokens import hash_token, new_token
 
@@ -121,19 +121,26 @@ async def resident_login(
     end_session_id: int | None = None,
     device_name: str = "",
 ) -> tuple[Account, IssuedToken]:
-    """POST /api/v1/token: check the throttle, the password and the session limit, then issue a token."""
+    """POST /api/v1/token: check the throttle, the password and the session limit, then issue a token.
+
+    Every attempt is counted (atomically) before the password is checked, so a parallel burst gets
+    no more guesses than `max_failures`; the caller commits on TooManyRequests and ValidationFailed
+    too, so the count and the lock persist."""
     now = utcnow()
-    throttle = await repository.get_throttle(session, login)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        raise TooManyRequests(retry_after=_seconds_until(throttle.locked_until, now))
+    attempts, locked_until = await repository.count_login_attempt(session, login, now, now - policy.lockout)
+    if locked_until is not None and locked_until > now:
+        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
+    if attempts > policy.max_failures:
+        await repository.lock_login(session, login, now + policy.lockout)
+        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
 
     account = await repository.get_by_login(session, login)
     password_ok = verify_password(account.password_hash if account else None, password)
     if account is None or not password_ok or account.role != Role.resident.value or not account.is_active:
-        await _record_failure(session, login, throttle, now, policy)
+        if attempts >= policy.max_failures:
+            await repository.lock_login(session, login, now + policy.lockout)
         raise ValidationFailed.one("login", "These credentials do not match our records.")
-    if throttle is not None:
-        await session.delete(throttle)
+    await repository.clear_login_attempts(session, login)
 
     if (
         end_session_id is not None
@@ -144,24 +151,6 @@ async def resident_login(
     if len(live) >= policy.max_sessions:
         raise TooManySessions(session_id=live[0].id)
     return account, await issue_token(session, account, name=device_name)
-
-
-async def _record_failure(
-    session: AsyncSession, login: str, throttle: LoginThrottle | None, now: datetime, policy: LoginPolicy
-) -> None:
-    if throttle is None:
-        throttle = LoginThrottle(login=login, failures=0, first_failure_at=now)
-        session.add(throttle)
-    # Failures older than one lock-out period no longer count.
-    if throttle.first_failure_at is None or now - throttle.first_failure_at > policy.lockout:
-        throttle.failures = 0
-        throttle.first_failure_at = now
-    throttle.failures += 1
-    if throttle.failures >= policy.max_failures:
-        throttle.locked_until = now + policy.lockout
-        throttle.failures = 0
-        throttle.first_failure_at = None
-    await session.flush()
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

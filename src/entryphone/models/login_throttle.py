@@ -9,7 +9,8 @@ from entryphone.db.base import Base, UtcDateTime
 
 
 class LoginThrottle(Base):
-    """Failed logins per login name. Kept in the database so every API node sees the same count."""
+    """Login attempts per login name in the current window (cleared by a successful login), and the
+    lock-out. Kept in the database so every API node sees the same count."""
 
     __tablename__ = "login_throttles"
 

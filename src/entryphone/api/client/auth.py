@@ -7,13 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy.exc import IntegrityError
 
 from entryphone.accounts import service as accounts
 from entryphone.api.deps import ClientHeaders, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.types import Id, Text
-from entryphone.errors import ValidationFailed
+from entryphone.errors import TooManyRequests, ValidationFailed
 
 router = APIRouter(tags=["client: auth"])
 
@@ -61,12 +60,9 @@ async def obtain_token(
             end_session_id=body.session_id,
             device_name=f"{device.kind.value}:{device.uuid}",
         )
-    except ValidationFailed:
-        # The failed attempt must count even though the request fails: keep the throttle row.
-        try:
-            await session.commit()
-        except IntegrityError:  # a concurrent failure for the same login wrote the row first
-            await session.rollback()
+    except (ValidationFailed, TooManyRequests):
+        # The attempt must count even though the request fails: keep the throttle row.
+        await session.commit()
         raise
     return TokenOut(
         user=UserOut(
