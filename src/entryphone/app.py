@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from entryphone import __version__
 from entryphone.api import admin, billing, client
-from entryphone.api.errors import install_error_handlers
+from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.config import Settings
 from entryphone.context import AppContext
@@ -60,6 +60,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_error_shapes(app)
     metrics = Metrics()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from entryphone.errors import (
@@ -160,3 +161,28 @@ def install_error_handlers(app: FastAPI) -> None:
         # The traceback goes to the log (no request body: it may hold secrets); the client gets no detail.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Server error")
+
+
+class ValidationErrorBody(BaseModel):
+    """What every 422 looks like (Laravel's shape)."""
+
+    message: str
+    errors: dict[str, list[str]]
+
+
+def document_error_shapes(app: FastAPI) -> None:
+    """FastAPI documents its own 422 body (`{"detail": [...]}`); ours is `{"message", "errors"}`:
+    publish that in /openapi.json so clients and schema checks see what the API really answers."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["HTTPValidationError"] = ValidationErrorBody.model_json_schema()
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
