@@ -56,10 +56,9 @@ async def store(
         }
         for event in _unique(events)
     ]
-    new_ids = await repository.insert_events(session, rows)
-    if not new_ids:
+    stored = await repository.insert_events(session, rows)
+    if not stored:
         return []
-    stored = await repository.events_by_id(session, new_ids)
     for record in stored:
         for effect in effects:
             await effect(session, context, intercom, record)

@@ -182,26 +182,19 @@ async def touch_last_seen(session: AsyncSession, intercom_id: int, now: datetime
 # -- the event journal -----------------------------------------------------------------------------
 
 
-async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert journal rows, skipping any already stored; returns the ids of the new rows only."""
+async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> list[DeviceEventRecord]:
+    """Insert journal rows, skipping any already stored; returns the new rows only (as ORM objects,
+    from the INSERT's own RETURNING: no second read), oldest first."""
     if not rows:
         return []
     statement = (
         _insert(session, DeviceEventRecord)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"])
-        .returning(DeviceEventRecord.id)
+        .returning(DeviceEventRecord)
     )
-    return list((await session.execute(statement)).scalars().all())
-
-
-async def events_by_id(session: AsyncSession, ids: Sequence[int]) -> list[DeviceEventRecord]:
-    rows = await session.execute(
-        select(DeviceEventRecord)
-        .where(DeviceEventRecord.id.in_(list(ids)))
-        .order_by(DeviceEventRecord.occurred_at, DeviceEventRecord.id)
-    )
-    return list(rows.scalars().all())
+    stored = list((await session.scalars(statement)).all())
+    return sorted(stored, key=lambda record: (record.occurred_at, record.id))
 
 
 def journal_query(

@@ -24,7 +24,7 @@ from entryphone.fleet import repository
 from entryphone.fleet.access import DeviceAccess, connection_fingerprint
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import sync_intercom
-from entryphone.fleet.worker import DeviceWorker, OnlineListener
+from entryphone.fleet.worker import DeviceWorker, FleetGates, OnlineListener
 from entryphone.models import Intercom
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Supervisor:
         self._syncing: dict[int, asyncio.Task[None]] = {}
         self._connecting: set[asyncio.Task[None]] = set()
         self._housekeeping_at: datetime | None = None
+        self._gates = FleetGates()
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -194,7 +195,13 @@ class Supervisor:
                 log.warning("intercom %s: cannot connect: %s", intercom_id, exc)
                 continue
             worker = DeviceWorker(
-                intercom_id, driver, self.context, self.effects, self.on_online_change, self._device_connected
+                intercom_id,
+                driver,
+                self.context,
+                self.effects,
+                self.on_online_change,
+                self._device_connected,
+                self._gates,
             )
             task = asyncio.create_task(worker.run(), name=f"device {intercom_id}")
             self._running[intercom_id] = _Running(worker, task, connection_fingerprint(intercom))

@@ -33,6 +33,16 @@ OnlineListener = Callable[[int, bool], Awaitable[None]]
 ConnectedListener = Callable[[int], None]
 
 
+class FleetGates:
+    """Bounds shared by one supervisor's workers. Without them a thousand workers connect at once
+    (a probe is several device calls each) and queue on the connection pool until its timeout, and
+    every timeout turned into a reconnect that cost more of the same."""
+
+    def __init__(self, connecting: int = 32, database: int = 8) -> None:
+        self.connecting = asyncio.Semaphore(connecting)
+        self.database = asyncio.Semaphore(database)
+
+
 class DeviceWorker:
     def __init__(
         self,
@@ -42,9 +52,11 @@ class DeviceWorker:
         effects: Sequence[Effect],
         on_online_change: OnlineListener | None = None,
         on_connected: ConnectedListener | None = None,
+        gates: FleetGates | None = None,
     ) -> None:
         self.intercom_id = intercom_id
         self.on_connected = on_connected
+        self.gates = gates or FleetGates()
         self.driver = driver
         self.context = context
         self.effects = effects
@@ -66,14 +78,16 @@ class DeviceWorker:
             while True:
                 try:
                     if subscription is None:
-                        subscription = await self.driver.subscribe_events(await self._catch_up_window())
+                        async with self.gates.connecting:
+                            window = await self._catch_up_window()
+                            subscription = await self.driver.subscribe_events(window)
                         self.connections += 1
                         await self._set_online(True, None)
                         if self.on_connected is not None:
                             self.on_connected(self.intercom_id)
                     events = await self.driver.pull_events(subscription, wait=self.settings.event_pull_wait)
                     if events:
-                        await self._store(events)
+                        await self._store_until_stored(events, backoff)
                     await self._seen()
                     backoff.reset()
                 except asyncio.CancelledError:
@@ -106,7 +120,7 @@ class DeviceWorker:
             self._metrics.pull_errors.inc()
 
     async def _catch_up_window(self) -> timedelta:
-        async with self.context.sessions() as session:
+        async with self.gates.database, self.context.sessions() as session:
             last = await repository.last_event_at(session, self.intercom_id)
             if last is None:
                 intercom = (await repository.intercoms_by_id(session, [self.intercom_id])).get(
@@ -116,9 +130,24 @@ class DeviceWorker:
         window = utcnow() - last + CATCH_UP_MARGIN
         return min(max(window, CATCH_UP_MARGIN), MAX_CATCH_UP)
 
+    async def _store_until_stored(self, events: list[DeviceEvent], backoff: Backoff) -> None:
+        """The events are in hand: a database hiccup is retried with them, keeping the device's
+        channel, instead of dropping the channel and catching up (which costs the device a probe)."""
+        while True:
+            try:
+                await self._store(events)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "intercom %s: storing %d events failed; retrying", self.intercom_id, len(events)
+                )
+                await asyncio.sleep(backoff.next_delay())
+
     async def _store(self, events: list[DeviceEvent]) -> None:
         effect_context = EffectContext(services=self.context.services)
-        async with self.context.sessions() as session, session.begin():
+        async with self.gates.database, self.context.sessions() as session, session.begin():
             intercom = (await repository.intercoms_by_id(session, [self.intercom_id])).get(self.intercom_id)
             if intercom is None:
                 return
@@ -136,7 +165,7 @@ class DeviceWorker:
         if self.online is online and online:
             return
         now = utcnow()
-        async with self.context.sessions() as session, session.begin():
+        async with self.gates.database, self.context.sessions() as session, session.begin():
             changed = await repository.set_online(session, self.intercom_id, online, now)
             if error is not None:
                 await repository.upsert_device_state(
@@ -152,6 +181,6 @@ class DeviceWorker:
         now = utcnow()
         if now - self._last_seen_written < LAST_SEEN_INTERVAL:
             return
-        async with self.context.sessions() as session, session.begin():
+        async with self.gates.database, self.context.sessions() as session, session.begin():
             await repository.touch_last_seen(session, self.intercom_id, now)
         self._last_seen_written = now
