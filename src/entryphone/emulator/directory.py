@@ -161,6 +161,9 @@ class Directory:
         self.series = _new_series()
         self.timestamp = 0
         self._records: dict[str, Record] = {}
+        # Live (not deleted) records, kept as records change: counting them on every create made
+        # filling a directory quadratic.
+        self._live = 0
 
     # -- the /api/dir functions -------------------------------------------------------------
 
@@ -232,7 +235,7 @@ class Directory:
     # -- what the panel needs ---------------------------------------------------------------
 
     def count(self) -> int:
-        return sum(1 for r in self._records.values() if not r.deleted)
+        return self._live
 
     def users(self) -> list[Record]:
         return [r for r in self._records.values() if not r.deleted]
@@ -250,6 +253,7 @@ class Directory:
         self.series = _new_series()
         self.timestamp = 0
         self._records.clear()
+        self._live = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +275,7 @@ class Directory:
             directory._records[raw["uuid"]] = Record(
                 raw["uuid"], int(raw["timestamp"]), bool(raw["deleted"]), fields
             )
+        directory._live = sum(1 for r in directory._records.values() if not r.deleted)
         return directory
 
     # -- internals --------------------------------------------------------------------------
@@ -288,6 +293,8 @@ class Directory:
 
     def _store(self, uid: str, fields: dict[str, Any], *, deleted: bool) -> dict[str, Any]:
         self.timestamp += 1
+        previous = self._records.get(uid)
+        self._live += (0 if deleted else 1) - (1 if previous is not None and not previous.deleted else 0)
         self._records[uid] = Record(uid, self.timestamp, deleted, fields)
         return {"uuid": uid, "timestamp": self.timestamp}
 
