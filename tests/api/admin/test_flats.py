@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,8 +14,9 @@ from entryphone.config import Settings
 from entryphone.models import Role
 from tests.api.admin.helpers import BASE, errors, intercom, ok
 from tests.support import seed
+from tests.support.paths import SPEC as SPEC_DIR
 
-SPEC = Path("/work/shared/spec/admin-intercom-flat.txt")
+SPEC = SPEC_DIR / "admin-intercom-flat.txt"
 # The key sets of admin-intercom-flat.txt (read from the page when it is present).
 FLAT_KEYS = {"id", "flat", "key_count", "users_count", "keys", "users", "properties"}
 KEY_KEYS = {"id", "key", "user", "created_at", "updated_at"}

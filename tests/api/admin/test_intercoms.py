@@ -13,8 +13,9 @@ import pytest
 
 from tests.api.admin.helpers import BASE, camera, errors, house, intercom, next_mac, ok
 from tests.support.emulators import BackgroundEmulators
+from tests.support.paths import SPEC as SPEC_DIR
 
-SPEC = Path("/work/shared/spec/admin-intercom-update.txt")
+SPEC = SPEC_DIR / "admin-intercom-update.txt"
 SPEC_RESPONSE_KEYS = {
     "id", "title", "is_online", "group_id", "camera_id", "flat_from", "flat_to", "flat_offset", "department",
     "department_name", "department_type", "department_type_pretty", "uuid", "address", "group", "camera",
