@@ -24,6 +24,7 @@ from entryphone.fleet import repository
 from entryphone.fleet.journal import Effect, EffectContext
 from entryphone.keys import service as keys
 from entryphone.models import Intercom
+from entryphone.models.call import IntercomCall
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.door_opening import DoorOpening
 from entryphone.models.intercom_alert import IntercomAlert
@@ -82,7 +83,10 @@ async def call_log(
     state = event.params.get("state")
     if session_id is None:
         return
-    external_id = f"{event.dedupe_key.split('-', 1)[0]}:{session_id}"  # call ids restart with the panel
+    # The panel's call session id. Ids restart with the panel, so only a call still in progress
+    # matches: the boot time estimated from each event (utcTime - upTime) wobbles by a second and
+    # cannot be part of the id.
+    external_id = f"panel:{session_id}"
     if state == "ringing":
         match = _CALLED_FLAT.match(_text(event.params, "peer") or "")
         if match is None:
@@ -91,7 +95,7 @@ async def call_log(
             flat = await flats.get_flat_by_number(session, intercom.id, int(match.group(1)))
         except EntryphoneError:
             return  # a call to a number that is not one of this intercom's flats
-        if await calls.find_by_external_id(session, intercom.id, external_id) is None:
+        if await _call_in_progress(session, intercom.id, external_id) is None:
             await calls.call_ringing(
                 session,
                 _publisher(context),
@@ -101,9 +105,14 @@ async def call_log(
                 external_id=external_id,
             )
     elif state == "terminated":
-        call = await calls.find_by_external_id(session, intercom.id, external_id)
+        call = await _call_in_progress(session, intercom.id, external_id)
         if call is not None:
             await calls.call_terminated(session, _publisher(context), call.id, at=event.occurred_at)
+
+
+async def _call_in_progress(session: AsyncSession, intercom_id: int, external_id: str) -> IntercomCall | None:
+    call = await calls.find_by_external_id(session, intercom_id, external_id)
+    return call if call is not None and call.status in (calls.RING, calls.ANSWERED) else None
 
 
 async def door_history(
