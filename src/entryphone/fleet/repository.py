@@ -175,8 +175,10 @@ async def set_online(session: AsyncSession, intercom_id: int, online: bool, now:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def touch_last_seen(session: AsyncSession, intercom_id: int, now: datetime) -> None:
-    await session.execute(update(Intercom).where(Intercom.id == intercom_id).values(last_seen_at=now))
+async def touch_last_seen(session: AsyncSession, intercom_ids: Sequence[int], now: datetime) -> None:
+    await session.execute(
+        update(Intercom).where(Intercom.id.in_(list(intercom_ids))).values(last_seen_at=now)
+    )
 
 
 # -- the event journal -----------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class Supervisor:
             fingerprints = await repository.key_fingerprints(session, owned)
         self.ticks += 1
         await self._housekeeping(now)
+        await self._touch_last_seen(now)
         await self._reconcile(intercoms)
         self._sync_changed_keys(fingerprints)
 
@@ -164,6 +165,14 @@ class Supervisor:
             log.info("intercom %s: keys not synced: %s", intercom_id, exc.message)
         except Exception:
             log.exception("intercom %s: key sync failed", intercom_id)
+
+    async def _touch_last_seen(self, now: datetime) -> None:
+        """last_seen_at of every panel this node hears from, in one statement per tick (a write per
+        panel every few seconds would cost a transaction each)."""
+        online = [intercom_id for intercom_id, running in self._running.items() if running.worker.online]
+        if online:
+            async with self.context.sessions() as session, session.begin():
+                await repository.touch_last_seen(session, online, now)
 
     async def _housekeeping(self, now: datetime) -> None:
         """Periodic upkeep that belongs to no single device: codes are purged a day after expiry

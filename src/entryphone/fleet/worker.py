@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 CATCH_UP_MARGIN = timedelta(seconds=30)
 # The device keeps at most 10,000 events; asking for more history than a day buys nothing.
 MAX_CATCH_UP = timedelta(hours=24)
-# last_seen_at is written at most this often while a device stays online.
-LAST_SEEN_INTERVAL = timedelta(seconds=30)
 
 OnlineListener = Callable[[int, bool], Awaitable[None]]
 ConnectedListener = Callable[[int], None]
@@ -67,7 +65,6 @@ class DeviceWorker:
         self.connections = 0
         self.events_stored = 0
         self.pull_errors = 0
-        self._last_seen_written = utcnow() - LAST_SEEN_INTERVAL
         found = context.services.get(METRICS)
         self._metrics = found if isinstance(found, Metrics) else None
 
@@ -88,7 +85,6 @@ class DeviceWorker:
                     events = await self.driver.pull_events(subscription, wait=self.settings.event_pull_wait)
                     if events:
                         await self._store_until_stored(events, backoff)
-                    await self._seen()
                     backoff.reset()
                 except asyncio.CancelledError:
                     raise
@@ -171,16 +167,6 @@ class DeviceWorker:
                 await repository.upsert_device_state(
                     session, self.intercom_id, last_error=error, last_error_at=now
                 )
-        if online:
-            self._last_seen_written = now
         self.online = online
         if changed and self.on_online_change is not None:
             await self.on_online_change(self.intercom_id, online)
-
-    async def _seen(self) -> None:
-        now = utcnow()
-        if now - self._last_seen_written < LAST_SEEN_INTERVAL:
-            return
-        async with self.gates.database, self.context.sessions() as session, session.begin():
-            await repository.touch_last_seen(session, self.intercom_id, now)
-        self._last_seen_written = now
