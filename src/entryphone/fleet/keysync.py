@@ -99,3 +99,11 @@ def schedule_sync(context: AppContext, access: DeviceAccess, intercom_id: int) -
     task = asyncio.create_task(run(), name=f"sync keys {intercom_id}")
     _background.add(task)  # the loop keeps only weak references to tasks
     task.add_done_callback(_background.discard)
+
+
+async def cancel_scheduled_syncs() -> None:
+    """At shutdown: syncs still running hold database connections; end them."""
+    pending = list(_background)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

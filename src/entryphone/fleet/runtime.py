@@ -9,6 +9,7 @@ from entryphone.fleet.access import DeviceAccess
 from entryphone.fleet.announce import online_changed
 from entryphone.fleet.commands import FleetCommands
 from entryphone.fleet.journal import Effect
+from entryphone.fleet.keysync import cancel_scheduled_syncs
 from entryphone.fleet.supervisor import Supervisor
 
 ACCESS = "devices"
@@ -49,6 +50,7 @@ async def start_fleet(
             context.services.pop(name, None)
         if supervisor is not None:
             await supervisor.stop()
+        await cancel_scheduled_syncs()
         await access.close()
 
     return stop

@@ -76,6 +76,12 @@ class Supervisor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._stop_workers(list(self._running))
+        # Key syncs started on reconnects must not outlive the supervisor: they hold database
+        # connections (and, on SQLite, a driver thread) that would keep the process from exiting.
+        pending = list(self._connecting)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         with contextlib.suppress(Exception):
             async with self.context.sessions() as session, session.begin():
                 await repository.forget_node(session, self.node_id)  # hand the fleet over at once
@@ -216,11 +222,14 @@ class Supervisor:
             self._running[intercom_id] = _Running(worker, task, connection_fingerprint(intercom))
 
     async def _stop_workers(self, intercom_ids: list[int]) -> None:
+        syncs = []
         for intercom_id in intercom_ids:
             self._synced.pop(intercom_id, None)
             task = self._syncing.pop(intercom_id, None)
             if task is not None:
                 task.cancel()
+                syncs.append(task)
+        await asyncio.gather(*syncs, return_exceptions=True)
         stopping = [
             self._running.pop(intercom_id) for intercom_id in intercom_ids if intercom_id in self._running
         ]
