@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from entryphone.devices import Capability, CapabilityMissing, Code, Key
+from entryphone.devices import Capability, CapabilityMissing, Code, DeviceProtocolError, Key
+from entryphone.devices.twon.directory import parse_entry
+from entryphone.helios import HeliosProtocolError, ParameterTooBig
+from entryphone.helios.api.directory import parse_page
 from tests.devices.drivers import driver_for
 from tests.helios.emulated import StartDevice, client_for
 
@@ -77,3 +83,100 @@ async def test_synced_card_is_valid_on_the_panel(session: Session, start_device:
     events = await driver.pull_events(subscription, wait=2)
     card = next(e for e in events if e.kind.value == "card")
     assert card.params["uid"] == "01045E31BB" and card.params["valid"] is True
+
+
+# -- what the device sends is checked, never trusted -------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+_USER = st.fixed_dictionaries(
+    {},
+    optional={
+        "uuid": _JSON | st.uuids().map(str),
+        "deleted": _JSON,
+        "owner": _JSON,
+        "name": _JSON,
+        "access": _JSON
+        | st.fixed_dictionaries(
+            {}, optional={k: _JSON for k in ("card", "code", "validFrom", "validTo", "pin")}
+        ),
+    },
+)
+
+
+@given(st.lists(_USER, max_size=5))
+def test_any_query_records_give_entries_or_a_protocol_error(users: list[dict[str, Any]]) -> None:
+    for user in users:
+        try:
+            parsed = parse_entry(user)
+        except HeliosProtocolError:
+            continue
+        if parsed is not None and parsed[1] is not None:
+            assert parsed[0] == parsed[1].uuid.lower() and all(isinstance(c, str) for c in parsed[1].cards)
+
+
+@given(_JSON)
+def test_any_query_frame_gives_a_page_or_a_protocol_error(result: Any) -> None:
+    if not isinstance(result, dict):
+        return
+    try:
+        page = parse_page(result)
+    except HeliosProtocolError:
+        return
+    assert isinstance(page.series, str) and all(isinstance(u, dict) for u in page.users)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"uuid": 7},
+        {"uuid": "a", "deleted": "yes"},
+        {"uuid": "a", "owner": ["entryphone"]},
+        {"uuid": "a", "access": "card"},
+        {"uuid": "a", "access": {"card": "0104AB12CD"}},
+        {"uuid": "a", "access": {"code": [1234]}},
+        {"uuid": "a", "access": {"validTo": 1.5}},
+    ],
+)
+async def test_malformed_directory_record_is_a_typed_driver_error(
+    session: Session, start_device: StartDevice, user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = driver_for(session, await start_device("2.4x"))
+    await driver.sync_keys(KEYS, [])
+    real = driver.client.transport.json
+
+    async def corrupted(method: str, path: str, **kwargs: Any) -> Any:
+        result = await real(method, path, **kwargs)
+        if path == "/api/dir/query" and result is not None:
+            result["users"] = [*result["users"], user]
+        return result
+
+    monkeypatch.setattr(driver.client.transport, "json", corrupted)
+    with pytest.raises(DeviceProtocolError, match="malformed dir/query"):
+        await driver.sync_keys(KEYS, [])
+    with pytest.raises(DeviceProtocolError):
+        await driver.read_keys()
+
+
+async def test_batch_too_big_for_the_device_is_sent_in_halves(
+    session: Session, start_device: StartDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = driver_for(session, await start_device("2.4x"))
+    real = driver.client.dir.create
+    sizes: list[int] = []
+
+    async def limited(users: Any, *, force: bool = False) -> Any:
+        sizes.append(len(users))
+        if len(users) > 2:
+            raise ParameterTooBig(13, "users", "parameter data too big")
+        return await real(users, force=force)
+
+    monkeypatch.setattr(driver.client.dir, "create", limited)
+    keys = [Key(id=f"k{i}", uid=f"0104AB12{i:02X}") for i in range(5)]
+    report = await driver.sync_keys(keys, [])
+    assert (report.created, report.ok) == (5, True)
+    assert sizes == [5, 2, 3, 1, 2]
+    assert len((await driver.read_keys()).keys) == 5

@@ -7,7 +7,6 @@ directory is wiped (factory reset), telling clients their timestamps no longer a
 
 from __future__ import annotations
 
-import copy
 import re
 import secrets
 import time
@@ -22,22 +21,29 @@ _DIGITS = re.compile(r"^[0-9]{2,16}$")
 _CARD = re.compile(r"^[0-9A-Fa-f]{6,16}$")
 _TIME = re.compile(r"^[0-9]{1,10}$")
 
-# The fields of a record and their defaults, as /api/dir/template shows them.
-TEMPLATE: Final[dict[str, Any]] = {
-    "owner": "",
-    "name": "",
-    "email": "",
-    "virtNumber": "",
-    "callPos": [{"peer": ""}, {"peer": ""}, {"peer": ""}],
-    "access": {
-        "validFrom": "0",
-        "validTo": "0",
-        "accessPoints": [{"enabled": True}, {"enabled": True}],
-        "pin": "",
-        "code": ["", "", "", ""],
-        "card": ["", ""],
-    },
-}
+
+def blank_fields() -> dict[str, Any]:
+    """A new record's fields with their defaults, as /api/dir/template shows them. Built afresh
+    each time: a deepcopy of a template per created record dominated filling a directory."""
+    return {
+        "owner": "",
+        "name": "",
+        "email": "",
+        "virtNumber": "",
+        "callPos": [{"peer": ""}, {"peer": ""}, {"peer": ""}],
+        "access": {
+            "validFrom": "0",
+            "validTo": "0",
+            "accessPoints": [{"enabled": True}, {"enabled": True}],
+            "pin": "",
+            "code": ["", "", "", ""],
+            "card": ["", ""],
+        },
+    }
+
+
+# The defaults, for comparisons only (never handed out: records get blank_fields()).
+TEMPLATE: Final[dict[str, Any]] = blank_fields()
 
 
 class FieldError(Exception):
@@ -115,8 +121,11 @@ def _call_pos(name: str, value: Any) -> dict[str, str]:
 
 
 def apply_fields(target: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A copy of target with changes applied, every value validated; raises FieldError."""
-    result = copy.deepcopy(target)
+    """A copy of target with changes applied, every value validated; raises FieldError.
+
+    Only the two dicts that are assigned into are copied: every changed value is a new object
+    built by the validators, so the copy shares only values that nobody changes in place."""
+    result = {**target, "access": dict(target["access"])}
     for key, value in changes.items():
         if key in ("uuid", "timestamp", "deleted"):
             continue
@@ -168,7 +177,7 @@ class Directory:
     # -- the /api/dir functions -------------------------------------------------------------
 
     def template(self) -> dict[str, Any]:
-        return {"uuid": EMPTY_UUID, **copy.deepcopy(TEMPLATE)}
+        return {"uuid": EMPTY_UUID, **blank_fields()}
 
     def create(self, users: list[Any], force: bool) -> list[dict[str, Any]]:
         results = []
@@ -187,7 +196,7 @@ class Directory:
                     raise FieldError("EDIR_UUID_ALREADY_EXISTS", "uuid")
                 if (existing is None or existing.deleted) and self.count() >= MAX_USERS:
                     raise FieldError("EDIR_DIRECTORY_FULL", "users")
-                fields = apply_fields(copy.deepcopy(TEMPLATE), user)
+                fields = apply_fields(blank_fields(), user)
                 results.append(self._store(uid, fields, deleted=False))
             except FieldError as error:
                 results.append(_error_result(user, error))
@@ -208,11 +217,11 @@ class Directory:
         results = []
         if owner is not None:
             for record in [r for r in self._records.values() if not r.deleted and r.fields["owner"] == owner]:
-                results.append(self._store(record.uuid, copy.deepcopy(TEMPLATE), deleted=True))
+                results.append(self._store(record.uuid, blank_fields(), deleted=True))
         for user in users or ():
             try:
                 record = self._existing(user)
-                results.append(self._store(record.uuid, copy.deepcopy(TEMPLATE), deleted=True))
+                results.append(self._store(record.uuid, blank_fields(), deleted=True))
             except FieldError as error:
                 results.append(_error_result(user, error))
         return results
@@ -271,7 +280,7 @@ class Directory:
         directory.series = str(data["series"])
         directory.timestamp = int(data["timestamp"])
         for raw in data["records"]:
-            fields = apply_fields(copy.deepcopy(TEMPLATE), raw["fields"])
+            fields = apply_fields(blank_fields(), raw["fields"])
             directory._records[raw["uuid"]] = Record(
                 raw["uuid"], int(raw["timestamp"]), bool(raw["deleted"]), fields
             )
@@ -299,6 +308,8 @@ class Directory:
         return {"uuid": uid, "timestamp": self.timestamp}
 
     def _render(self, record: Record, fields: list[str] | None) -> dict[str, Any]:
+        """The record as a reply shows it. Values are the record's own, not copies: replies are
+        serialised at once, and records are replaced on change, never modified in place."""
         out: dict[str, Any] = {"uuid": record.uuid, "timestamp": record.timestamp}
         if record.deleted:
             out["deleted"] = True
@@ -306,9 +317,9 @@ class Directory:
         for key, value in record.fields.items():
             if fields is None:
                 if value != TEMPLATE[key]:
-                    out[key] = copy.deepcopy(value)
+                    out[key] = value
             elif not fields or key in fields:
-                out[key] = copy.deepcopy(value)
+                out[key] = value
         return out
 
     def _find(self, matches: Any, now: float | None) -> Record | None:

@@ -6,6 +6,7 @@ from entryphone.helios.api.call import CallSession
 from entryphone.helios.api.camera import CameraCaps, CameraSource, Resolution
 from entryphone.helios.api.directory import (
     DirAccess,
+    DirPage,
     DirQueryResult,
     DirRecordResult,
     DirTemplate,
@@ -61,6 +62,7 @@ __all__ = [
     "CameraSource",
     "Credentials",
     "DirAccess",
+    "DirPage",
     "DirQueryResult",
     "DirRecordResult",
     "DirTemplate",

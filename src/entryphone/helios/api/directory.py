@@ -8,11 +8,13 @@ platform relies on and keeps the rest. `query` is an incremental-sync protocol: 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from entryphone.helios.envelope import WireModel, parse_model, require_result
+from entryphone.helios.envelope import JsonObject, WireModel, parse_model, require_result
+from entryphone.helios.errors import HeliosProtocolError
 from entryphone.helios.transport import HeliosTransport
 
 UserData = Mapping[str, Any]
@@ -75,6 +77,30 @@ class DirGetResult(WireModel):
     users: list[DirUser] = Field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class DirPage:
+    """A dir/query reply whose records are left as the device sent them (each checked to be an
+    object). For bulk reads of up to 10,000 records: building a model per record cost more than
+    the rest of a sync, so the reader checks only the fields it uses (see DirUser for their types)."""
+
+    series: str
+    timestamp: int
+    users: list[JsonObject]
+
+
+def parse_page(result: JsonObject) -> DirPage:
+    """The page of a dir/query `result`; HeliosProtocolError when its frame is malformed."""
+    series, iterator, users = result.get("series"), result.get("iterator"), result.get("users", [])
+    timestamp = iterator.get("timestamp") if isinstance(iterator, dict) else None
+    if not isinstance(series, str):
+        raise HeliosProtocolError("malformed dir/query reply: series is not a string")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise HeliosProtocolError("malformed dir/query reply: iterator.timestamp is not an integer")
+    if not isinstance(users, list) or not all(isinstance(user, dict) for user in users):
+        raise HeliosProtocolError("malformed dir/query reply: users is not a list of objects")
+    return DirPage(series, timestamp, users)
+
+
 def _users(users: Sequence[DirUser | UserData]) -> list[dict[str, Any]]:
     return [
         user.model_dump(by_alias=True, exclude_none=True) if isinstance(user, DirUser) else dict(user)
@@ -113,30 +139,40 @@ class DirectoryApi:
     ) -> DirQueryResult:
         """Records changed after `timestamp` of `series`. If the device's series differs, it returns
         its own series: the caller's view is void and it must start again from timestamp 0."""
+        result = await self._query(series, timestamp, fields)
+        return parse_model(DirQueryResult, result, "dir/query")
+
+    async def query_page(
+        self, *, series: str | None = None, timestamp: int = 0, fields: Sequence[str] | None = None
+    ) -> DirPage:
+        """query() with the records left unparsed (DirPage), for bulk reads."""
+        return parse_page(await self._query(series, timestamp, fields))
+
+    async def iterate(
+        self, *, fields: Sequence[str] | None = None, series: str | None = None, timestamp: int = 0
+    ) -> AsyncIterator[DirPage]:
+        """Follow the query iterator until the device has nothing newer (it answers in batches).
+        If the device's series is not `series`, the walk restarts once from timestamp 0 of the
+        device's series; callers see that in the pages' `series`."""
+        restarted = False
+        while True:
+            page = await self.query_page(series=series, timestamp=timestamp, fields=fields)
+            if series is not None and page.series != series and not restarted:
+                series, timestamp, restarted = page.series, 0, True
+                continue
+            yield page
+            if not page.users or page.timestamp <= timestamp:
+                return
+            series, timestamp = page.series, page.timestamp
+
+    async def _query(self, series: str | None, timestamp: int, fields: Sequence[str] | None) -> JsonObject:
         body: dict[str, Any] = {"iterator": {"timestamp": timestamp}}
         if series is not None:
             body["series"] = series
         if fields:
             body["fields"] = list(fields)
         result = await self._t.json("POST", "/api/dir/query", json_body=body)
-        return parse_model(DirQueryResult, require_result(result, "dir/query"), "dir/query")
-
-    async def iterate(
-        self, *, fields: Sequence[str] | None = None, series: str | None = None, timestamp: int = 0
-    ) -> AsyncIterator[DirQueryResult]:
-        """Follow the query iterator until the device has nothing newer (it answers in batches).
-        If the device's series is not `series`, the walk restarts once from timestamp 0 of the
-        device's series; callers see that in the pages' `series`."""
-        restarted = False
-        while True:
-            page = await self.query(series=series, timestamp=timestamp, fields=fields)
-            if series is not None and page.series != series and not restarted:
-                series, timestamp, restarted = page.series, 0, True
-                continue
-            yield page
-            if not page.users or page.iterator.timestamp <= timestamp:
-                return
-            series, timestamp = page.series, page.iterator.timestamp
+        return require_result(result, "dir/query")
 
     async def _write(
         self, path: str, users: Sequence[DirUser | UserData], params: dict[str, bool] | None
