@@ -21,11 +21,10 @@ from entryphone.calls import service as calls
 from entryphone.errors import EntryphoneError
 from entryphone.flats import service as flats
 from entryphone.fleet import repository
-from entryphone.fleet.journal import Effect, EffectContext
+from entryphone.fleet.journal import Effect, EffectContext, StoredEvent, WatchedIntercom
 from entryphone.keys import service as keys
 from entryphone.models import Intercom
 from entryphone.models.call import IntercomCall
-from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.door_opening import DoorOpening
 from entryphone.models.intercom_alert import IntercomAlert
 from entryphone.pushes import ADMINS, Publisher, Push, PushEvent, defer
@@ -50,32 +49,44 @@ def _text(params: dict[str, Any], name: str) -> str | None:
 
 
 async def collect_keys(
-    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, _context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
 ) -> None:
     uid = _text(event.params, "uid")
     if event.kind != "card" or not intercom.collecting_keys or uid is None:
         return
+    row = await session.get(Intercom, intercom.id)
+    if row is None:
+        return
     try:
-        await keys.collect_key(session, intercom, uid)
+        await keys.collect_key(session, row, uid)
     except ValueError:
         log.info("intercom %s: card %r is not a key UID entryphone accepts", intercom.id, uid)
 
 
 async def self_registration(
-    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
 ) -> None:
+    if event.kind not in {"code", "card"}:
+        return
+    # Most cards are not part of a registration: one lookup for the whole batch says which of its
+    # intercoms wait for a key, instead of a query per card.
+    awaiting: set[int] = await context.fact(
+        "awaiting_key", lambda: repository.intercoms_awaiting_key(session, sorted(context.intercom_ids))
+    )
     if event.kind == "code" and (code := _text(event.params, "code")):
-        await registration.code_entered(
+        outcome = await registration.code_entered(
             session, _publisher(context), intercom_id=intercom.id, code=code, at=event.occurred_at
         )
-    elif event.kind == "card" and (uid := _text(event.params, "uid")):
+        if outcome.registration is not None:
+            awaiting.add(intercom.id)  # a card later in this batch may complete it
+    elif event.kind == "card" and intercom.id in awaiting and (uid := _text(event.params, "uid")):
         await registration.key_touched(
             session, _publisher(context), intercom_id=intercom.id, key_value=uid, at=event.occurred_at
         )
 
 
 async def call_log(
-    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
 ) -> None:
     if event.kind != "call_state" or event.params.get("direction") != "outgoing":
         return
@@ -116,7 +127,7 @@ async def _call_in_progress(session: AsyncSession, intercom_id: int, external_id
 
 
 async def door_history(
-    session: AsyncSession, _context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, _context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
 ) -> None:
     if event.kind not in {"card", "code"} or event.params.get("valid") is not True:
         return
@@ -137,7 +148,7 @@ async def door_history(
 
 
 async def alerts(
-    session: AsyncSession, context: EffectContext, intercom: Intercom, event: DeviceEventRecord
+    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
 ) -> None:
     # TamperSwitchActivated reports both edges; only the switch being activated is an alert.
     if event.kind not in ALERT_KINDS or (event.kind == "tamper" and event.params.get("state") == "out"):

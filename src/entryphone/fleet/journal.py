@@ -1,5 +1,10 @@
 """Storing device events exactly once and handing the new ones to their effects in the same
-transaction: an event and what it caused are committed together, or neither is."""
+transaction: an event and what it caused are committed together, or neither is.
+
+One transaction stores the pulls of many panels (see writer.py): one multi-row insert that skips
+what is already stored and returns what was new, the effects on those rows, one multi-row update of
+the panels' last event times.
+"""
 
 from __future__ import annotations
 
@@ -13,39 +18,63 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.db.base import utcnow
 from entryphone.devices.models import DeviceEvent
 from entryphone.fleet import repository
-from entryphone.models import Intercom
-from entryphone.models.device_event import DeviceEventRecord
 
-AfterCommit = Callable[[], Awaitable[None]]
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A journal row just inserted, as the effects see it (a plain value, no ORM identity)."""
+
+    id: int
+    intercom_id: int
+    kind: str
+    name: str
+    occurred_at: datetime
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedIntercom:
+    """What the effects need of the intercom, read fresh in the storing transaction (an admin who
+    turns key collection on and touches a card right away expects it collected)."""
+
+    id: int
+    collecting_keys: bool
 
 
 @dataclass
 class EffectContext:
-    """What an effect may use besides the session: actions to run once the transaction committed
-    (pushes, device commands), so nothing is announced that was rolled back."""
+    """What an effect may use besides the session: the process's services, the intercoms of the
+    batch being stored, and facts looked up once per batch for all of them (`fact`)."""
 
     services: dict[str, Any]
-    after_commit: list[AfterCommit] = field(default_factory=list)
+    intercom_ids: frozenset[int] = frozenset()
+    _facts: dict[str, Any] = field(default_factory=dict)
 
-    def later(self, action: AfterCommit) -> None:
-        self.after_commit.append(action)
+    async def fact(self, name: str, load: Callable[[], Awaitable[Any]]) -> Any:
+        """`load()` once per batch: a lookup for every intercom of the batch instead of a query per
+        event. The effect that relies on it keeps it true for the rest of the batch."""
+        if name not in self._facts:
+            self._facts[name] = await load()
+        return self._facts[name]
 
 
-Effect = Callable[[AsyncSession, EffectContext, Intercom, DeviceEventRecord], Awaitable[None]]
+Effect = Callable[[AsyncSession, EffectContext, WatchedIntercom, StoredEvent], Awaitable[None]]
 
 
 async def store(
     session: AsyncSession,
-    intercom: Intercom,
-    events: Sequence[DeviceEvent],
+    batch: Sequence[tuple[int, Sequence[DeviceEvent]]],
     effects: Sequence[Effect],
     context: EffectContext,
-) -> list[DeviceEventRecord]:
-    """Insert the events not yet stored and run every effect on each new one, oldest first."""
+) -> dict[int, list[StoredEvent]]:
+    """Insert the events of every (intercom id, events) not yet stored and run every effect on each
+    new one, oldest first. Returns the new events by intercom; an intercom that no longer exists
+    stores nothing (its events have nowhere to go)."""
+    intercoms = await repository.watched_intercoms(session, [intercom_id for intercom_id, _ in batch])
     now = utcnow()
     rows = [
         {
-            "intercom_id": intercom.id,
+            "intercom_id": intercom_id,
             "dedupe_key": event.key,
             "kind": event.kind.value,
             "name": event.name,
@@ -54,17 +83,32 @@ async def store(
             "received_at": now,
             "params": _json_safe(event.params),
         }
+        for intercom_id, events in batch
+        if intercom_id in intercoms
         for event in _unique(events)
     ]
-    stored = await repository.insert_events(session, rows)
+    inserted = await repository.insert_events(session, rows)
+    stored = sorted(
+        (
+            StoredEvent(row.id, row.intercom_id, row.kind, row.name, row.occurred_at, row.params)
+            for row in inserted
+        ),
+        key=lambda event: (event.occurred_at, event.id),
+    )
+    by_intercom: dict[int, list[StoredEvent]] = {}
+    for event in stored:
+        by_intercom.setdefault(event.intercom_id, []).append(event)
     if not stored:
-        return []
-    for record in stored:
+        return by_intercom
+    for event in stored:
+        watched = WatchedIntercom(event.intercom_id, intercoms[event.intercom_id])
         for effect in effects:
-            await effect(session, context, intercom, record)
-    latest = max(record.occurred_at for record in stored)
-    await repository.upsert_device_state(session, intercom.id, last_event_at=latest)
-    return stored
+            await effect(session, context, watched, event)
+    # Sorted by occurred_at: the last of each intercom is its latest.
+    await repository.record_last_events(
+        session, {intercom_id: events[-1].occurred_at for intercom_id, events in by_intercom.items()}
+    )
+    return by_intercom
 
 
 def _unique(events: Sequence[DeviceEvent]) -> list[DeviceEvent]:

@@ -6,7 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +32,7 @@ from entryphone.models.door_opening import DoorOpening
 from entryphone.models.fleet_lease import FleetLease
 from entryphone.models.fleet_node import FleetNode
 from entryphone.models.intercom_alert import IntercomAlert
+from entryphone.models.registration import IntercomRegistration
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -184,19 +198,71 @@ async def touch_last_seen(session: AsyncSession, intercom_ids: Sequence[int], no
 # -- the event journal -----------------------------------------------------------------------------
 
 
-async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> list[DeviceEventRecord]:
-    """Insert journal rows, skipping any already stored; returns the new rows only (as ORM objects,
-    from the INSERT's own RETURNING: no second read), oldest first."""
+def _events_insert(dialect: str) -> Any:
+    """Built once per dialect: SQLAlchemy caches its compiled form, and executing it with a list of
+    rows sends them as multi-row VALUES pages (insertmanyvalues) with RETURNING."""
+    found = _EVENTS_INSERT.get(dialect)
+    if found is None:
+        table = DeviceEventRecord.__table__
+        assert isinstance(table, Table)
+        statement = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+        found = statement.on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"]).returning(
+            table.c.id, table.c.intercom_id, table.c.kind, table.c.name, table.c.occurred_at, table.c.params
+        )
+        _EVENTS_INSERT[dialect] = found
+    return found
+
+
+_EVENTS_INSERT: dict[str, Any] = {}
+
+
+async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> Sequence[Row[Any]]:
+    """Insert journal rows, skipping any already stored; returns the new rows only, straight from the
+    INSERT's RETURNING (id, intercom_id, kind, name, occurred_at, params), in no particular order."""
     if not rows:
         return []
-    statement = (
-        _insert(session, DeviceEventRecord)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"])
-        .returning(DeviceEventRecord)
+    result = await session.execute(_events_insert(session.get_bind().dialect.name), rows)
+    return result.all()
+
+
+async def watched_intercoms(session: AsyncSession, intercom_ids: Sequence[int]) -> dict[int, bool]:
+    """intercom id -> collecting_keys, for the intercoms that still exist."""
+    if not intercom_ids:
+        return {}
+    rows = await session.execute(
+        select(Intercom.id, Intercom.collecting_keys).where(Intercom.id.in_(list(intercom_ids)))
     )
-    stored = list((await session.scalars(statement)).all())
-    return sorted(stored, key=lambda record: (record.occurred_at, record.id))
+    return {int(intercom_id): bool(collecting) for intercom_id, collecting in rows.all()}
+
+
+async def record_last_events(session: AsyncSession, latest: dict[int, datetime]) -> None:
+    """device_states.last_event_at of many intercoms in one statement (the catch-up window starts
+    there after a reconnect)."""
+    if not latest:
+        return
+    statement = _insert(session, DeviceState)
+    statement = statement.on_conflict_do_update(
+        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
+    )
+    await session.execute(
+        statement, [{"intercom_id": intercom_id, "last_event_at": at} for intercom_id, at in latest.items()]
+    )
+
+
+async def intercoms_awaiting_key(session: AsyncSession, intercom_ids: Sequence[int]) -> set[int]:
+    """Which of these intercoms have a self-registration whose code was typed there and that waits
+    for a key (registration.repository.awaiting_key, for a whole batch of intercoms at once)."""
+    if not intercom_ids:
+        return set()
+    rows = await session.execute(
+        select(IntercomRegistration.intercom_id)
+        .where(
+            IntercomRegistration.intercom_id.in_(list(intercom_ids)),
+            IntercomRegistration.status == "code_entered",
+        )
+        .distinct()
+    )
+    return {int(intercom_id) for intercom_id in rows.scalars().all() if intercom_id is not None}
 
 
 def journal_query(

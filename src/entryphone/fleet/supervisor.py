@@ -25,6 +25,7 @@ from entryphone.fleet.access import DeviceAccess, connection_fingerprint
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import sync_intercom
 from entryphone.fleet.worker import DeviceWorker, FleetGates, OnlineListener
+from entryphone.fleet.writer import JournalWriter
 from entryphone.models import Intercom
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class Supervisor:
     ) -> None:
         self.context = context
         self.access = access
-        self.effects = list(effects)
+        self.writer = JournalWriter(context, effects)
         self.on_online_change = on_online_change
         self.settings = context.settings
         self.node_id = context.settings.node_id
@@ -76,6 +77,7 @@ class Supervisor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._stop_workers(list(self._running))
+        await self.writer.stop()
         # Key syncs started on reconnects must not outlive the supervisor: they hold database
         # connections (and, on SQLite, a driver thread) that would keep the process from exiting.
         pending = list(self._connecting)
@@ -213,7 +215,7 @@ class Supervisor:
                 intercom_id,
                 driver,
                 self.context,
-                self.effects,
+                self.writer,
                 self.on_online_change,
                 self._device_connected,
                 self._gates,

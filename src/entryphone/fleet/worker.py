@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from entryphone.context import AppContext
@@ -13,9 +13,9 @@ from entryphone.db.base import utcnow
 from entryphone.devices.driver import DeviceDriver
 from entryphone.devices.errors import DeviceAuthFailed, DriverError
 from entryphone.devices.models import DeviceEvent, EventSubscription
-from entryphone.fleet import journal, repository
+from entryphone.fleet import repository
 from entryphone.fleet.backoff import Backoff
-from entryphone.fleet.journal import Effect, EffectContext
+from entryphone.fleet.writer import JournalWriter
 from entryphone.observability.metrics import SERVICE_NAME as METRICS
 from entryphone.observability.metrics import Metrics
 
@@ -37,6 +37,7 @@ class FleetGates:
     every timeout turned into a reconnect that cost more of the same."""
 
     def __init__(self, connecting: int = 32, database: int = 8) -> None:
+        # Storing events does not pass the database gate: the journal writer is a single task.
         self.connecting = asyncio.Semaphore(connecting)
         self.database = asyncio.Semaphore(database)
 
@@ -47,7 +48,7 @@ class DeviceWorker:
         intercom_id: int,
         driver: DeviceDriver,
         context: AppContext,
-        effects: Sequence[Effect],
+        writer: JournalWriter,
         on_online_change: OnlineListener | None = None,
         on_connected: ConnectedListener | None = None,
         gates: FleetGates | None = None,
@@ -57,7 +58,7 @@ class DeviceWorker:
         self.gates = gates or FleetGates()
         self.driver = driver
         self.context = context
-        self.effects = effects
+        self.writer = writer
         self.on_online_change = on_online_change
         self.settings = context.settings
         self.online: bool | None = None
@@ -142,20 +143,10 @@ class DeviceWorker:
                 await asyncio.sleep(backoff.next_delay())
 
     async def _store(self, events: list[DeviceEvent]) -> None:
-        effect_context = EffectContext(services=self.context.services)
-        async with self.gates.database, self.context.sessions() as session, session.begin():
-            intercom = (await repository.intercoms_by_id(session, [self.intercom_id])).get(self.intercom_id)
-            if intercom is None:
-                return
-            stored = await journal.store(session, intercom, events, self.effects, effect_context)
+        stored = await self.writer.store(self.intercom_id, events)
         self.events_stored += len(stored)
         if self._metrics is not None:
             self._metrics.events_ingested.inc(len(stored))
-        for action in effect_context.after_commit:
-            try:
-                await action()
-            except Exception:
-                log.exception("intercom %s: post-commit action failed", self.intercom_id)
 
     async def _set_online(self, online: bool, error: str | None) -> None:
         if self.online is online and online:
