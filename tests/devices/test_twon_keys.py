@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entryphone.devices import Capability, CapabilityMissing, Code, DeviceProtocolError, Key
-from entryphone.devices.twon.directory import parse_entry
+from entryphone.devices.twon.directory import parse_entry, record_uuid
 from entryphone.helios import HeliosProtocolError, ParameterTooBig
 from entryphone.helios.api.directory import parse_page
 from tests.devices.drivers import driver_for
@@ -180,3 +181,9 @@ async def test_batch_too_big_for_the_device_is_sent_in_halves(
     assert (report.created, report.ok) == (5, True)
     assert sizes == [5, 2, 3, 1, 2]
     assert len((await driver.read_keys()).keys) == 5
+
+
+@given(st.sampled_from(["key", "code"]), st.text(max_size=40))
+def test_record_uuid_is_the_uuid5_of_the_platform_id(kind: str, platform_id: str) -> None:
+    namespace = uuid.UUID("6f1d2c3e-9a7b-4c8d-8e1f-2b3a4c5d6e7f")
+    assert record_uuid(kind, platform_id) == str(uuid.uuid5(namespace, f"{kind}:{platform_id}"))
