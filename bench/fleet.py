@@ -1,9 +1,11 @@
-"""Fleet: N emulated 2N panels watched by one supervisor process; card swipes injected at a given rate.
+"""Fleet: N emulated 2N panels watched by supervisor processes; card swipes injected at a given rate.
 
 Three processes, measured apart:
 - the emulator: `python -m entryphone.emulator.cli --count N --port 0 --no-https` (plain HTTP);
 - the supervisor: `python -m entryphone supervisor` (ENTRYPHONE_* environment: a fresh database,
-  short lease, 20 s long-poll), optionally under cProfile (`--cprofile FILE`);
+  short lease, 20 s long-poll), optionally under cProfile (`--cprofile FILE`); `--supervisors N`
+  starts N of them (PostgreSQL only), which share the fleet through leases as production nodes do;
+  their figures are reported per process (`supervisor_1`, ...) and summed (`supervisors_*`);
 - this program: seeds one `2n` intercom per panel in a fresh database (SQLite file by default,
   `--backend postgresql` starts a throwaway PostgreSQL, `--database-url` uses an empty one), waits
   until every intercom is online, measures the idle supervisor, then swipes cards
@@ -16,6 +18,7 @@ same clock) minus the moment the swipe request was sent. CPU = (user+sys) second
 and stops by itself; traffic goes only to 127.0.0.1.
 
 Run: .venv/bin/python bench/fleet.py [--devices 1000] [--rate 200] [--seconds 30] [--quick]
+     [--backend postgresql [--supervisors N]]
 """
 
 from __future__ import annotations
@@ -99,13 +102,17 @@ class Journal:
         await self.context.close()
 
 
+def exited(supervisors: list[subprocess.Popen[bytes]]) -> bool:
+    return any(supervisor.poll() is not None for supervisor in supervisors)
+
+
 async def wait_online(
-    journal: Journal, supervisor: subprocess.Popen[bytes], count: int, started: float, limit: float
+    journal: Journal, supervisors: list[subprocess.Popen[bytes]], count: int, started: float, limit: float
 ) -> dict[str, float | None]:
-    """Seconds from the supervisor's spawn until half, 99% and all intercoms are online."""
+    """Seconds from the supervisors' spawn until half, 99% and all intercoms are online."""
     marks: dict[str, float | None] = {"online_50pct_s": None, "online_99pct_s": None, "online_all_s": None}
     deadline = started + limit
-    while time.monotonic() < deadline and supervisor.poll() is None:
+    while time.monotonic() < deadline and not exited(supervisors):
         online = await journal.online()
         elapsed = time.monotonic() - started
         for key, share in (("online_50pct_s", 0.5), ("online_99pct_s", 0.99), ("online_all_s", 1.0)):
@@ -118,8 +125,12 @@ async def wait_online(
     return marks
 
 
+def total_rss(pids: list[int]) -> float:
+    return sum(rss_mib(pid) for pid in pids)
+
+
 async def inject(
-    devices: list[dict[str, Any]], rate: float, seconds: float, seed: int, supervisor_pid: int
+    devices: list[dict[str, Any]], rate: float, seconds: float, seed: int, supervisor_pids: list[int]
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Swipe a unique card on a random panel every 1/rate s; returns uid -> send time, and figures."""
     rng = random.Random(seed)
@@ -127,7 +138,7 @@ async def inject(
     sent: dict[str, float] = {}
     failures = 0
     round_trips: list[float] = []
-    peak_rss = rss_mib(supervisor_pid)
+    peak_rss = total_rss(supervisor_pids)
     connector = aiohttp.TCPConnector(limit=256)
 
     async def swipe(session: aiohttp.ClientSession, index: int) -> None:
@@ -159,7 +170,7 @@ async def inject(
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(swipe(session, index)))
             if time.perf_counter() >= next_sample:
-                peak_rss = max(peak_rss, rss_mib(supervisor_pid))
+                peak_rss = max(peak_rss, total_rss(supervisor_pids))
                 next_sample += 1
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
@@ -175,43 +186,63 @@ async def inject(
     return sent, figures
 
 
+def supervisor_names(supervisors: list[subprocess.Popen[bytes]]) -> dict[str, int]:
+    if len(supervisors) == 1:
+        return {"supervisor": supervisors[0].pid}
+    return {f"supervisor_{index}": process.pid for index, process in enumerate(supervisors, 1)}
+
+
+def with_sum(figures: dict[str, float], names: dict[str, int]) -> dict[str, float]:
+    """Per process, plus `supervisors` (the sum over the supervisor processes) when there are several."""
+    if len(names) > 1:
+        figures = {**figures, "supervisors": sum(figures[name] for name in names)}
+    return figures
+
+
 async def measure(
     args: argparse.Namespace,
     settings: Settings,
     emulator_pid: int,
-    supervisor: subprocess.Popen[bytes],
+    supervisors: list[subprocess.Popen[bytes]],
     devices: list[dict[str, Any]],
     spawned: float,
 ) -> dict[str, Any]:
     journal = Journal(settings)
     result: dict[str, Any] = {}
+    names = supervisor_names(supervisors)
+    supervisor_pids = list(names.values())
     try:
-        result.update(await wait_online(journal, supervisor, len(devices), spawned, args.online_timeout))
-        if supervisor.poll() is not None:
-            raise RuntimeError("the supervisor exited; see its log")
-        pids = {"supervisor": supervisor.pid, "emulator": emulator_pid}
-        result["supervisor_rss_online_mib"] = rss_mib(supervisor.pid)
-        result["supervisor_cpu_s_until_online"] = cpu_seconds(supervisor.pid)
+        result.update(await wait_online(journal, supervisors, len(devices), spawned, args.online_timeout))
+        if exited(supervisors):
+            raise RuntimeError("a supervisor exited; see its log")
+        pids = {**names, "emulator": emulator_pid}
+        result["supervisor_rss_online_mib"] = total_rss(supervisor_pids)
+        result["supervisor_cpu_s_until_online"] = sum(cpu_seconds(pid) for pid in supervisor_pids)
 
         idle = CpuWindow(pids)
         await asyncio.sleep(args.idle)
         result["idle_s"] = args.idle
-        result.update({f"{name}_cores_idle": round(v, 3) for name, v in idle.cores().items()})
-        result.update({f"{name}_cores_starved_idle": round(v, 3) for name, v in idle.starved().items()})
-        result["supervisor_rss_idle_mib"] = rss_mib(supervisor.pid)
-        result["supervisor_open_fds"] = open_fds(supervisor.pid)
+        result.update(
+            {f"{name}_cores_idle": round(v, 3) for name, v in with_sum(idle.cores(), names).items()}
+        )
+        starved_idle = with_sum(idle.starved(), names)
+        result.update({f"{name}_cores_starved_idle": round(v, 3) for name, v in starved_idle.items()})
+        result["supervisor_rss_idle_mib"] = total_rss(supervisor_pids)
+        result["supervisor_open_fds"] = sum(open_fds(pid) for pid in supervisor_pids)
 
         busy = CpuWindow({**pids, "bench": os.getpid()})
-        sent, figures = await inject(devices, args.rate, args.seconds, args.seed, supervisor.pid)
+        sent, figures = await inject(devices, args.rate, args.seconds, args.seed, supervisor_pids)
         result.update(figures)
         # Drain: the last swipes reach the journal within a pull round trip unless something is wrong.
         deadline = time.monotonic() + args.drain_timeout
         while time.monotonic() < deadline and await journal.cards() < len(sent):  # noqa: ASYNC110
             await asyncio.sleep(0.25)
-        result.update({f"{name}_cores_injecting": round(v, 3) for name, v in busy.cores().items()})
-        result.update({f"{name}_cores_starved_injecting": round(v, 3) for name, v in busy.starved().items()})
+        busy_cores = with_sum(busy.cores(), names)
+        result.update({f"{name}_cores_injecting": round(v, 3) for name, v in busy_cores.items()})
+        starved = with_sum(busy.starved(), names)
+        result.update({f"{name}_cores_starved_injecting": round(v, 3) for name, v in starved.items()})
         result["load_average_1m_after"] = os.getloadavg()[0]
-        result["supervisor_rss_after_mib"] = rss_mib(supervisor.pid)
+        result["supervisor_rss_after_mib"] = total_rss(supervisor_pids)
 
         rows = await journal.card_rows()
         latencies = [received - sent[uid] for uid, received in rows if uid in sent]
@@ -243,14 +274,19 @@ async def measure(
     return result
 
 
-def start_supervisor(args: argparse.Namespace, settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def start_supervisor(
+    args: argparse.Namespace, settings: Settings, log: Path, index: int
+) -> subprocess.Popen[bytes]:
     command = [sys.executable]
     if args.cprofile:
-        command += ["-m", "cProfile", "-o", str(Path(args.cprofile).resolve())]
+        profile = Path(args.cprofile).resolve()
+        if index > 1:
+            profile = profile.with_name(f"{profile.stem}.{index}{profile.suffix}")
+        command += ["-m", "cProfile", "-o", str(profile)]
     command += ["-m", "entryphone", "supervisor"]
     env = child_env(
         settings,
-        node_id="bench-supervisor",
+        node_id="bench-supervisor" if args.supervisors == 1 else f"bench-supervisor-{index}",
         lease_seconds=args.lease,
         event_pull_wait=args.pull_wait,
     )
@@ -278,27 +314,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
         "lease_seconds": args.lease,
         "pull_wait_seconds": args.pull_wait,
+        "supervisors": args.supervisors,
         "emulator_startup_s": round(emulators.startup_s, 2),
     }
     try:
         with fresh_database(args.backend, args.database_url) as (url, workdir):
             settings = settings_for(url, workdir)
             seed_intercoms(settings, emulators.devices)
-            log = workdir / "supervisor.log"
+            logs = [workdir / f"supervisor-{index}.log" for index in range(1, args.supervisors + 1)]
             spawned = time.monotonic()
-            supervisor = start_supervisor(args, settings, log)
+            supervisors = [start_supervisor(args, settings, log, index) for index, log in enumerate(logs, 1)]
             try:
                 result.update(
                     asyncio.run(
-                        measure(args, settings, emulators.process.pid, supervisor, emulators.devices, spawned)
+                        measure(
+                            args, settings, emulators.process.pid, supervisors, emulators.devices, spawned
+                        )
                     )
                 )
                 result["emulator_rss_mib"] = rss_mib(emulators.process.pid)
             finally:
-                stop(supervisor)
-                text = log.read_text(errors="replace")
-                result["supervisor_log_errors"] = text.count("Traceback") + text.count(" ERROR ")
-                result["supervisor_log_tail"] = text[-2000:]
+                for supervisor in supervisors:
+                    stop(supervisor)
+                texts = [log.read_text(errors="replace") for log in logs]
+                result["supervisor_log_errors"] = sum(
+                    t.count("Traceback") + t.count(" ERROR ") for t in texts
+                )
+                result["supervisor_log_tail"] = "".join(text[-2000:] for text in texts)
     finally:
         emulators.stop()
     return result
@@ -318,6 +360,9 @@ def main() -> None:
     parser.add_argument("--online-timeout", type=float, default=300.0)
     parser.add_argument("--drain-timeout", type=float, default=120.0, help="seconds to wait for the backlog")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--supervisors", type=int, default=1, help="supervisor processes sharing the fleet (PostgreSQL only)"
+    )
     parser.add_argument("--cprofile", help="run the supervisor under cProfile, stats to this file")
     parser.add_argument("--name", default="fleet", help="results file name (bench/results/<name>.json)")
     parser.add_argument("--quick", action="store_true", help="200 devices, 100/s for 10 s")
@@ -325,13 +370,21 @@ def main() -> None:
     if args.quick:
         args.devices, args.rate, args.seconds, args.idle = 200, 100.0, 10.0, 3.0
         args.online_timeout, args.drain_timeout = 40.0, 25.0
+    if args.supervisors < 1:
+        parser.error("--supervisors must be at least 1")
+    if (
+        args.supervisors > 1
+        and args.backend != "postgresql"
+        and not (args.database_url or "").startswith("postgres")
+    ):
+        parser.error("several supervisors share a fleet through PostgreSQL leases; SQLite is single-process")
     result = run(args)
     skip = {"supervisor_log_tail"}
     rows = [(key, f"{value:.3f}" if isinstance(value, float) else value) for key, value in result.items()]
     report(
         args.name,
         f"fleet: {args.devices:,} emulated panels, {args.rate:g} swipes/s for {args.seconds:g} s "
-        f"({result['backend']})",
+        f"({result['backend']}{f', {args.supervisors} supervisors' if args.supervisors > 1 else ''})",
         ["measure", "value"],
         [row for row in rows if row[0] not in skip],
         result,

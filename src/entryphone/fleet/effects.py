@@ -21,7 +21,7 @@ from entryphone.calls import service as calls
 from entryphone.errors import EntryphoneError
 from entryphone.flats import service as flats
 from entryphone.fleet import repository
-from entryphone.fleet.journal import Effect, EffectContext, StoredEvent, WatchedIntercom
+from entryphone.fleet.journal import Effect, EffectContext, StoredEvent
 from entryphone.keys import service as keys
 from entryphone.models import Intercom
 from entryphone.models.call import IntercomCall
@@ -48,46 +48,55 @@ def _text(params: dict[str, Any], name: str) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
-async def collect_keys(
-    session: AsyncSession, _context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
-) -> None:
+async def collect_keys(session: AsyncSession, context: EffectContext, event: StoredEvent) -> None:
     uid = _text(event.params, "uid")
-    if event.kind != "card" or not intercom.collecting_keys or uid is None:
+    if event.kind != "card" or uid is None:
         return
-    row = await session.get(Intercom, intercom.id)
-    if row is None:
+    facts = (await context.intercoms(session)).get(event.intercom_id)
+    if facts is None or not facts.collecting_keys:
+        return
+    intercom = await session.get(Intercom, event.intercom_id)
+    if intercom is None:
         return
     try:
-        await keys.collect_key(session, row, uid)
+        await keys.collect_key(session, intercom, uid)
     except ValueError:
-        log.info("intercom %s: card %r is not a key UID entryphone accepts", intercom.id, uid)
+        log.info("intercom %s: card %r is not a key UID entryphone accepts", event.intercom_id, uid)
 
 
-async def self_registration(
-    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
-) -> None:
-    if event.kind not in {"code", "card"}:
-        return
-    # Most cards are not part of a registration: one lookup for the whole batch says which of its
-    # intercoms wait for a key, instead of a query per card.
-    awaiting: set[int] = await context.fact(
-        "awaiting_key", lambda: repository.intercoms_awaiting_key(session, sorted(context.intercom_ids))
-    )
+async def self_registration(session: AsyncSession, context: EffectContext, event: StoredEvent) -> None:
     if event.kind == "code" and (code := _text(event.params, "code")):
         outcome = await registration.code_entered(
-            session, _publisher(context), intercom_id=intercom.id, code=code, at=event.occurred_at
+            session, _publisher(context), intercom_id=event.intercom_id, code=code, at=event.occurred_at
         )
         if outcome.registration is not None:
-            awaiting.add(intercom.id)  # a card later in this batch may complete it
-    elif event.kind == "card" and intercom.id in awaiting and (uid := _text(event.params, "uid")):
+            codes_typed: set[int] = await context.fact("codes_typed", _empty_set)
+            codes_typed.add(event.intercom_id)  # a card later in this batch may complete it
+    elif (
+        event.kind == "card"
+        and (uid := _text(event.params, "uid"))
+        and await _awaits_key(session, context, event)
+    ):
         await registration.key_touched(
-            session, _publisher(context), intercom_id=intercom.id, key_value=uid, at=event.occurred_at
+            session, _publisher(context), intercom_id=event.intercom_id, key_value=uid, at=event.occurred_at
         )
 
 
-async def call_log(
-    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
-) -> None:
+async def _awaits_key(session: AsyncSession, context: EffectContext, event: StoredEvent) -> bool:
+    """Most cards are not part of a self-registration: the batch's facts say which intercoms wait
+    for a key, instead of a query per card."""
+    facts = (await context.intercoms(session)).get(event.intercom_id)
+    if facts is not None and facts.awaiting_key:
+        return True
+    codes_typed: set[int] = await context.fact("codes_typed", _empty_set)
+    return event.intercom_id in codes_typed
+
+
+async def _empty_set() -> set[int]:
+    return set()
+
+
+async def call_log(session: AsyncSession, context: EffectContext, event: StoredEvent) -> None:
     if event.kind != "call_state" or event.params.get("direction") != "outgoing":
         return
     session_id = _text(event.params, "session")
@@ -103,20 +112,20 @@ async def call_log(
         if match is None:
             return
         try:
-            flat = await flats.get_flat_by_number(session, intercom.id, int(match.group(1)))
+            flat = await flats.get_flat_by_number(session, event.intercom_id, int(match.group(1)))
         except EntryphoneError:
             return  # a call to a number that is not one of this intercom's flats
-        if await _call_in_progress(session, intercom.id, external_id) is None:
+        if await _call_in_progress(session, event.intercom_id, external_id) is None:
             await calls.call_ringing(
                 session,
                 _publisher(context),
-                intercom_id=intercom.id,
+                intercom_id=event.intercom_id,
                 flat_id=flat.id,
                 at=event.occurred_at,
                 external_id=external_id,
             )
     elif state == "terminated":
-        call = await _call_in_progress(session, intercom.id, external_id)
+        call = await _call_in_progress(session, event.intercom_id, external_id)
         if call is not None:
             await calls.call_terminated(session, _publisher(context), call.id, at=event.occurred_at)
 
@@ -126,18 +135,16 @@ async def _call_in_progress(session: AsyncSession, intercom_id: int, external_id
     return call if call is not None and call.status in (calls.RING, calls.ANSWERED) else None
 
 
-async def door_history(
-    session: AsyncSession, _context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
-) -> None:
+async def door_history(session: AsyncSession, _context: EffectContext, event: StoredEvent) -> None:
     if event.kind not in {"card", "code"} or event.params.get("valid") is not True:
         return
     credential = _text(event.params, "uid" if event.kind == "card" else "code")
     if credential is None:
         return
-    owner = await repository.credential_owner(session, intercom.id, event.kind, credential)
+    owner = await repository.credential_owner(session, event.intercom_id, event.kind, credential)
     session.add(
         DoorOpening(
-            intercom_id=intercom.id,
+            intercom_id=event.intercom_id,
             source="key" if event.kind == "card" else "code",
             credential=credential[:32],
             account_id=owner,
@@ -147,14 +154,12 @@ async def door_history(
     )
 
 
-async def alerts(
-    session: AsyncSession, context: EffectContext, intercom: WatchedIntercom, event: StoredEvent
-) -> None:
+async def alerts(session: AsyncSession, context: EffectContext, event: StoredEvent) -> None:
     # TamperSwitchActivated reports both edges; only the switch being activated is an alert.
     if event.kind not in ALERT_KINDS or (event.kind == "tamper" and event.params.get("state") == "out"):
         return
     alert = IntercomAlert(
-        intercom_id=intercom.id,
+        intercom_id=event.intercom_id,
         kind=event.kind,
         event_id=event.id,
         occurred_at=event.occurred_at,
@@ -163,7 +168,7 @@ async def alerts(
     session.add(alert)
     await session.flush()
     data = {
-        "intercom_id": intercom.id,
+        "intercom_id": event.intercom_id,
         "alert": {"id": alert.id, "kind": alert.kind, "details": alert.details},
     }
     defer(session, _publisher(context), Push(ADMINS, PushEvent.intercom_alert.value, data))

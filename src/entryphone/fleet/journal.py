@@ -2,7 +2,8 @@
 transaction: an event and what it caused are committed together, or neither is.
 
 One transaction stores the pulls of many panels (see writer.py): one multi-row insert that skips
-what is already stored and returns what was new, the effects on those rows, one multi-row update of
+what is already stored and returns what was new, the effects on those rows (which look up what
+they need for the whole batch at once, and only when an event can apply), one multi-row update of
 the panels' last event times.
 """
 
@@ -32,19 +33,11 @@ class StoredEvent:
     params: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class WatchedIntercom:
-    """What the effects need of the intercom, read fresh in the storing transaction (an admin who
-    turns key collection on and touches a card right away expects it collected)."""
-
-    id: int
-    collecting_keys: bool
-
-
 @dataclass
 class EffectContext:
     """What an effect may use besides the session: the process's services, the intercoms of the
-    batch being stored, and facts looked up once per batch for all of them (`fact`)."""
+    batch being stored, and facts looked up once per batch for all of them (`fact`, or
+    `intercoms` for the usual ones)."""
 
     services: dict[str, Any]
     intercom_ids: frozenset[int] = frozenset()
@@ -57,8 +50,15 @@ class EffectContext:
             self._facts[name] = await load()
         return self._facts[name]
 
+    async def intercoms(self, session: AsyncSession) -> dict[int, repository.IntercomFacts]:
+        """Key collection and pending self-registrations of the batch's intercoms, one query."""
+        facts: dict[int, repository.IntercomFacts] = await self.fact(
+            "intercoms", lambda: repository.intercom_facts(session, sorted(self.intercom_ids))
+        )
+        return facts
 
-Effect = Callable[[AsyncSession, EffectContext, WatchedIntercom, StoredEvent], Awaitable[None]]
+
+Effect = Callable[[AsyncSession, EffectContext, StoredEvent], Awaitable[None]]
 
 
 async def store(
@@ -68,9 +68,7 @@ async def store(
     context: EffectContext,
 ) -> dict[int, list[StoredEvent]]:
     """Insert the events of every (intercom id, events) not yet stored and run every effect on each
-    new one, oldest first. Returns the new events by intercom; an intercom that no longer exists
-    stores nothing (its events have nowhere to go)."""
-    intercoms = await repository.watched_intercoms(session, [intercom_id for intercom_id, _ in batch])
+    new one, oldest first. Returns the new events by intercom."""
     now = utcnow()
     rows = [
         {
@@ -84,7 +82,6 @@ async def store(
             "params": _json_safe(event.params),
         }
         for intercom_id, events in batch
-        if intercom_id in intercoms
         for event in _unique(events)
     ]
     inserted = await repository.insert_events(session, rows)
@@ -101,9 +98,8 @@ async def store(
     if not stored:
         return by_intercom
     for event in stored:
-        watched = WatchedIntercom(event.intercom_id, intercoms[event.intercom_id])
         for effect in effects:
-            await effect(session, context, watched, event)
+            await effect(session, context, event)
     # Sorted by occurred_at: the last of each intercom is its latest.
     await repository.record_last_events(
         session, {intercom_id: events[-1].occurred_at for intercom_id, events in by_intercom.items()}

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    DateTime,
+    Integer,
     Row,
     Select,
+    String,
     Table,
+    Text,
     and_,
+    any_,
+    bindparam,
     case,
+    cast,
     delete,
     func,
     or_,
@@ -20,6 +30,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,31 +200,103 @@ async def set_online(session: AsyncSession, intercom_id: int, online: bool, now:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def touch_last_seen(session: AsyncSession, intercom_ids: Sequence[int], now: datetime) -> None:
+async def touch_last_seen(session: AsyncSession, node_id: str, now: datetime) -> None:
+    """last_seen_at of every online intercom this node holds a lease on, in one statement (the
+    node's ids come from its leases, not a parameter list thousands long)."""
     await session.execute(
-        update(Intercom).where(Intercom.id.in_(list(intercom_ids))).values(last_seen_at=now)
+        update(Intercom)
+        .where(Intercom.is_online.is_(True), Intercom.id.in_(_owned_by(node_id)))
+        .values(last_seen_at=now)
     )
+
+
+def _owned_by(node_id: str) -> Select[int]:
+    return select(FleetLease.intercom_id).where(FleetLease.owner == node_id)
+
+
+async def owned_connections(session: AsyncSession, node_id: str) -> dict[int, Any]:
+    """intercom id -> its connection settings (the attributes access.connection_fingerprint reads),
+    for every intercom this node holds a lease on: a plain row per intercom each tick, not an ORM
+    object (a tick of a large fleet would spend most of its time building those)."""
+    rows = await session.execute(
+        select(
+            Intercom.id,
+            Intercom.vendor,
+            Intercom.schema,
+            Intercom.ip,
+            Intercom.port,
+            Intercom.login,
+            Intercom.password_encrypted,
+            Intercom.tls_fingerprint,
+            Intercom.tls_allow_self_signed,
+        ).where(Intercom.id.in_(_owned_by(node_id)))
+    )
+    return {int(row.id): row for row in rows.all()}
 
 
 # -- the event journal -----------------------------------------------------------------------------
 
 
-def _events_insert(dialect: str) -> Any:
-    """Built once per dialect: SQLAlchemy caches its compiled form, and executing it with a list of
-    rows sends them as multi-row VALUES pages (insertmanyvalues) with RETURNING."""
-    found = _EVENTS_INSERT.get(dialect)
+_EVENT_COLUMNS = (
+    "intercom_id",
+    "dedupe_key",
+    "kind",
+    "name",
+    "device_event_id",
+    "occurred_at",
+    "received_at",
+    "params",
+)
+_STATEMENTS: dict[str, Any] = {}
+
+
+def _statement(name: str, build: Callable[[], Any]) -> Any:
+    """Statements built once: their compiled form is cached by SQLAlchemy, and on PostgreSQL their
+    text does not change with the number of rows, so the driver's prepared statement is reused
+    (an IN list or a VALUES list of a new length is a new statement to prepare, a round trip)."""
+    found = _STATEMENTS.get(name)
     if found is None:
-        table = DeviceEventRecord.__table__
-        assert isinstance(table, Table)
-        statement = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-        found = statement.on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"]).returning(
-            table.c.id, table.c.intercom_id, table.c.kind, table.c.name, table.c.occurred_at, table.c.params
-        )
-        _EVENTS_INSERT[dialect] = found
+        found = _STATEMENTS[name] = build()
     return found
 
 
-_EVENTS_INSERT: dict[str, Any] = {}
+def _core(model: Any) -> Table:
+    """The model's table, for Core statements (no ORM bulk machinery in the way)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _events_table() -> Table:
+    return _core(DeviceEventRecord)
+
+
+def _events_returning(statement: Any) -> Any:
+    table = _events_table()
+    return statement.on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"]).returning(
+        table.c.id, table.c.intercom_id, table.c.kind, table.c.name, table.c.occurred_at, table.c.params
+    )
+
+
+def _pg_events_insert() -> Any:
+    """INSERT ... SELECT FROM unnest(one array per column): any number of rows, one statement."""
+    types: dict[str, Any] = {
+        "intercom_id": BigInteger(),
+        "dedupe_key": String(),
+        "kind": String(),
+        "name": String(),
+        "device_event_id": Integer(),
+        "occurred_at": DateTime(timezone=True),
+        "received_at": DateTime(timezone=True),
+        "params": Text(),  # JSON text, cast below: arrays of jsonb have no codec in every driver
+    }
+    rows = (
+        func.unnest(*(bindparam(name, type_=ARRAY(types[name])) for name in _EVENT_COLUMNS))
+        .table_valued(*_EVENT_COLUMNS)
+        .render_derived()
+    )
+    values = [rows.c[name] for name in _EVENT_COLUMNS[:-1]] + [cast(rows.c.params, JSONB)]
+    return _events_returning(pg_insert(_events_table()).from_select(list(_EVENT_COLUMNS), select(*values)))
 
 
 async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> Sequence[Row[Any]]:
@@ -221,18 +304,41 @@ async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> Se
     INSERT's RETURNING (id, intercom_id, kind, name, occurred_at, params), in no particular order."""
     if not rows:
         return []
-    result = await session.execute(_events_insert(session.get_bind().dialect.name), rows)
+    if _dialect(session) == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _EVENT_COLUMNS}
+        columns["params"] = [json.dumps(params) for params in columns["params"]]
+        result = await session.execute(_statement("pg_events_insert", _pg_events_insert), columns)
+    else:
+        # SQLite prepares in-process: a multi-row VALUES (insertmanyvalues) is cheap there.
+        statement = _statement(
+            "sqlite_events_insert", lambda: _events_returning(sqlite_insert(_events_table()))
+        )
+        result = await session.execute(statement, rows)
     return result.all()
 
 
-async def watched_intercoms(session: AsyncSession, intercom_ids: Sequence[int]) -> dict[int, bool]:
-    """intercom id -> collecting_keys, for the intercoms that still exist."""
-    if not intercom_ids:
-        return {}
-    rows = await session.execute(
-        select(Intercom.id, Intercom.collecting_keys).where(Intercom.id.in_(list(intercom_ids)))
+def _pg_last_events() -> Any:
+    rows = (
+        func.unnest(
+            bindparam("intercom_id", type_=ARRAY(BigInteger())),
+            bindparam("last_event_at", type_=ARRAY(DateTime(timezone=True))),
+        )
+        .table_valued("intercom_id", "last_event_at")
+        .render_derived()
     )
-    return {int(intercom_id): bool(collecting) for intercom_id, collecting in rows.all()}
+    statement = pg_insert(_core(DeviceState)).from_select(
+        ["intercom_id", "last_event_at"], select(rows.c.intercom_id, rows.c.last_event_at)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
+    )
+
+
+def _sqlite_last_events() -> Any:
+    statement = sqlite_insert(_core(DeviceState))
+    return statement.on_conflict_do_update(
+        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
+    )
 
 
 async def record_last_events(session: AsyncSession, latest: dict[int, datetime]) -> None:
@@ -240,29 +346,50 @@ async def record_last_events(session: AsyncSession, latest: dict[int, datetime])
     there after a reconnect)."""
     if not latest:
         return
-    statement = _insert(session, DeviceState)
-    statement = statement.on_conflict_do_update(
-        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
-    )
-    await session.execute(
-        statement, [{"intercom_id": intercom_id, "last_event_at": at} for intercom_id, at in latest.items()]
-    )
+    if _dialect(session) == "postgresql":
+        parameters: Any = {"intercom_id": list(latest), "last_event_at": list(latest.values())}
+        await session.execute(_statement("pg_last_events", _pg_last_events), parameters)
+    else:
+        rows = [{"intercom_id": intercom_id, "last_event_at": at} for intercom_id, at in latest.items()]
+        await session.execute(_statement("sqlite_last_events", _sqlite_last_events), rows)
 
 
-async def intercoms_awaiting_key(session: AsyncSession, intercom_ids: Sequence[int]) -> set[int]:
-    """Which of these intercoms have a self-registration whose code was typed there and that waits
-    for a key (registration.repository.awaiting_key, for a whole batch of intercoms at once)."""
+@dataclass(frozen=True, slots=True)
+class IntercomFacts:
+    """What the effects of a batch need to know of its intercoms, read in the storing transaction
+    (an admin who turns key collection on and touches a card right away expects it collected)."""
+
+    collecting_keys: bool
+    # A self-registration whose code was typed there waits for a key (registration.repository's
+    # awaiting_key, for a whole batch at once): most cards are not part of one.
+    awaiting_key: bool
+
+
+def _intercom_facts(ids: Any) -> Any:
+    waiting = (
+        select(IntercomRegistration.id)
+        .where(IntercomRegistration.intercom_id == Intercom.id, IntercomRegistration.status == "code_entered")
+        .exists()
+    )
+    return select(Intercom.id, Intercom.collecting_keys, waiting).where(ids)
+
+
+async def intercom_facts(session: AsyncSession, intercom_ids: Sequence[int]) -> dict[int, IntercomFacts]:
     if not intercom_ids:
-        return set()
-    rows = await session.execute(
-        select(IntercomRegistration.intercom_id)
-        .where(
-            IntercomRegistration.intercom_id.in_(list(intercom_ids)),
-            IntercomRegistration.status == "code_entered",
+        return {}
+    if _dialect(session) == "postgresql":
+        statement = _statement(
+            "pg_intercom_facts",
+            lambda: _intercom_facts(Intercom.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))),
         )
-        .distinct()
-    )
-    return {int(intercom_id) for intercom_id in rows.scalars().all() if intercom_id is not None}
+        rows = await session.execute(statement, {"ids": list(intercom_ids)})
+    else:
+        rows = await session.execute(_intercom_facts(Intercom.id.in_(list(intercom_ids))))
+    return {int(i): IntercomFacts(bool(collecting), bool(waiting)) for i, collecting, waiting in rows.all()}
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def journal_query(
@@ -318,14 +445,16 @@ async def desired_keys(
 
 
 async def key_fingerprints(
-    session: AsyncSession, intercom_ids: Sequence[int]
+    session: AsyncSession, intercom_ids: Sequence[int], *, node_id: str | None = None
 ) -> dict[int, tuple[object, ...]]:
-    """Per intercom, a value that changes whenever its keys or codes change (added, edited, removed):
-    one grouped query for the whole fleet, so watching for changes costs nothing per device."""
+    """Per intercom, a value that changes whenever its keys or codes change (added, edited,
+    removed): one grouped query for the whole fleet, so watching for changes costs nothing per
+    device. With `node_id` (the intercoms are that node's leases) the query selects by lease
+    rather than by a parameter list thousands long."""
     if not intercom_ids:
         return {}
-    ids = list(intercom_ids)
-    fingerprints: dict[int, tuple[object, ...]] = {i: () for i in ids}
+    fingerprints: dict[int, tuple[object, ...]] = {i: () for i in intercom_ids}
+    ids: Any = _owned_by(node_id) if node_id is not None else list(intercom_ids)
     for table in (IntercomKey, IntercomCode):
         rows = await session.execute(
             select(table.intercom_id, func.count(), func.max(table.id), func.max(table.updated_at))
@@ -333,7 +462,8 @@ async def key_fingerprints(
             .group_by(table.intercom_id)
         )
         for intercom_id, count, max_id, max_updated in rows.all():
-            fingerprints[int(intercom_id)] += (table.__tablename__, int(count), max_id, str(max_updated))
+            if int(intercom_id) in fingerprints:
+                fingerprints[int(intercom_id)] += (table.__tablename__, int(count), max_id, str(max_updated))
     return fingerprints
 
 

@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from entryphone.codes import service as codes
 from entryphone.context import AppContext
@@ -131,12 +132,12 @@ class Supervisor:
             surplus = owned[share:]
             await repository.release(session, self.node_id, surplus)
             owned = [intercom_id for intercom_id in owned if intercom_id not in set(surplus)]
-            intercoms = await repository.intercoms_by_id(session, owned)
-            fingerprints = await repository.key_fingerprints(session, owned)
+            connections = await repository.owned_connections(session, self.node_id)
+            fingerprints = await repository.key_fingerprints(session, owned, node_id=self.node_id)
         self.ticks += 1
         await self._housekeeping(now)
         await self._touch_last_seen(now)
-        await self._reconcile(intercoms)
+        await self._reconcile(connections)
         self._sync_changed_keys(fingerprints)
 
     def _device_connected(self, intercom_id: int) -> None:
@@ -177,10 +178,9 @@ class Supervisor:
     async def _touch_last_seen(self, now: datetime) -> None:
         """last_seen_at of every panel this node hears from, in one statement per tick (a write per
         panel every few seconds would cost a transaction each)."""
-        online = [intercom_id for intercom_id, running in self._running.items() if running.worker.online]
-        if online:
+        if any(running.worker.online for running in self._running.values()):
             async with self.context.sessions() as session, session.begin():
-                await repository.touch_last_seen(session, online, now)
+                await repository.touch_last_seen(session, self.node_id, now)
 
     async def _housekeeping(self, now: datetime) -> None:
         """Periodic upkeep that belongs to no single device: codes are purged a day after expiry
@@ -193,19 +193,29 @@ class Supervisor:
         if purged:
             log.info("purged %d codes a day past their expiry", purged)
 
-    async def _reconcile(self, intercoms: dict[int, Intercom]) -> None:
-        gone = [intercom_id for intercom_id in self._running if intercom_id not in intercoms]
+    async def _reconcile(self, connections: dict[int, Any]) -> None:
+        wanted = {
+            intercom_id: connection_fingerprint(cast(Intercom, row))
+            for intercom_id, row in connections.items()
+        }
+        gone = [intercom_id for intercom_id in self._running if intercom_id not in wanted]
         changed = [
             intercom_id
             for intercom_id, running in self._running.items()
-            if intercom_id in intercoms
-            and running.fingerprint != connection_fingerprint(intercoms[intercom_id])
+            if intercom_id in wanted and running.fingerprint != wanted[intercom_id]
         ]
         await self._stop_workers(gone + changed)
+        starting = [
+            intercom_id
+            for intercom_id in wanted
+            if (running := self._running.get(intercom_id)) is None or running.task.done()
+        ]
+        if not starting:
+            return
+        # Whole rows only for the workers to start (a driver needs the intercom), not every tick.
+        async with self.context.sessions() as session:
+            intercoms = await repository.intercoms_by_id(session, starting)
         for intercom_id, intercom in intercoms.items():
-            running = self._running.get(intercom_id)
-            if running is not None and not running.task.done():
-                continue
             try:
                 driver = self.access.driver(intercom)
             except Exception as exc:  # cannot even build a driver (e.g. undecryptable password)
