@@ -50,6 +50,10 @@ class EffectContext:
             self._facts[name] = await load()
         return self._facts[name]
 
+    def known(self, name: str, value: Any) -> None:
+        """A fact the storing statement returned anyway."""
+        self._facts[name] = value
+
     async def intercoms(self, session: AsyncSession) -> dict[int, repository.IntercomFacts]:
         """Key collection and pending self-registrations of the batch's intercoms, one query."""
         facts: dict[int, repository.IntercomFacts] = await self.fact(
@@ -84,7 +88,9 @@ async def store(
         for intercom_id, events in batch
         for event in _unique(events)
     ]
-    inserted = await repository.insert_events(session, rows)
+    inserted, facts = await repository.store_events(session, rows)
+    if facts is not None:
+        context.known("intercoms", facts)
     stored = sorted(
         (
             StoredEvent(row.id, row.intercom_id, row.kind, row.name, row.occurred_at, row.params)
@@ -95,15 +101,8 @@ async def store(
     by_intercom: dict[int, list[StoredEvent]] = {}
     for event in stored:
         by_intercom.setdefault(event.intercom_id, []).append(event)
-    if not stored:
-        return by_intercom
-    for event in stored:
         for effect in effects:
             await effect(session, context, event)
-    # Sorted by occurred_at: the last of each intercom is its latest.
-    await repository.record_last_events(
-        session, {intercom_id: events[-1].occurred_at for intercom_id, events in by_intercom.items()}
-    )
     return by_intercom
 
 

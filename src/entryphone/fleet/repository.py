@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    any_,
     bindparam,
     case,
     cast,
@@ -271,89 +270,6 @@ def _events_table() -> Table:
     return _core(DeviceEventRecord)
 
 
-def _events_returning(statement: Any) -> Any:
-    table = _events_table()
-    return statement.on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"]).returning(
-        table.c.id, table.c.intercom_id, table.c.kind, table.c.name, table.c.occurred_at, table.c.params
-    )
-
-
-def _pg_events_insert() -> Any:
-    """INSERT ... SELECT FROM unnest(one array per column): any number of rows, one statement."""
-    types: dict[str, Any] = {
-        "intercom_id": BigInteger(),
-        "dedupe_key": String(),
-        "kind": String(),
-        "name": String(),
-        "device_event_id": Integer(),
-        "occurred_at": DateTime(timezone=True),
-        "received_at": DateTime(timezone=True),
-        "params": Text(),  # JSON text, cast below: arrays of jsonb have no codec in every driver
-    }
-    rows = (
-        func.unnest(*(bindparam(name, type_=ARRAY(types[name])) for name in _EVENT_COLUMNS))
-        .table_valued(*_EVENT_COLUMNS)
-        .render_derived()
-    )
-    values = [rows.c[name] for name in _EVENT_COLUMNS[:-1]] + [cast(rows.c.params, JSONB)]
-    return _events_returning(pg_insert(_events_table()).from_select(list(_EVENT_COLUMNS), select(*values)))
-
-
-async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> Sequence[Row[Any]]:
-    """Insert journal rows, skipping any already stored; returns the new rows only, straight from the
-    INSERT's RETURNING (id, intercom_id, kind, name, occurred_at, params), in no particular order."""
-    if not rows:
-        return []
-    if _dialect(session) == "postgresql":
-        columns = {name: [row[name] for row in rows] for name in _EVENT_COLUMNS}
-        columns["params"] = [json.dumps(params) for params in columns["params"]]
-        result = await session.execute(_statement("pg_events_insert", _pg_events_insert), columns)
-    else:
-        # SQLite prepares in-process: a multi-row VALUES (insertmanyvalues) is cheap there.
-        statement = _statement(
-            "sqlite_events_insert", lambda: _events_returning(sqlite_insert(_events_table()))
-        )
-        result = await session.execute(statement, rows)
-    return result.all()
-
-
-def _pg_last_events() -> Any:
-    rows = (
-        func.unnest(
-            bindparam("intercom_id", type_=ARRAY(BigInteger())),
-            bindparam("last_event_at", type_=ARRAY(DateTime(timezone=True))),
-        )
-        .table_valued("intercom_id", "last_event_at")
-        .render_derived()
-    )
-    statement = pg_insert(_core(DeviceState)).from_select(
-        ["intercom_id", "last_event_at"], select(rows.c.intercom_id, rows.c.last_event_at)
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
-    )
-
-
-def _sqlite_last_events() -> Any:
-    statement = sqlite_insert(_core(DeviceState))
-    return statement.on_conflict_do_update(
-        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
-    )
-
-
-async def record_last_events(session: AsyncSession, latest: dict[int, datetime]) -> None:
-    """device_states.last_event_at of many intercoms in one statement (the catch-up window starts
-    there after a reconnect)."""
-    if not latest:
-        return
-    if _dialect(session) == "postgresql":
-        parameters: Any = {"intercom_id": list(latest), "last_event_at": list(latest.values())}
-        await session.execute(_statement("pg_last_events", _pg_last_events), parameters)
-    else:
-        rows = [{"intercom_id": intercom_id, "last_event_at": at} for intercom_id, at in latest.items()]
-        await session.execute(_statement("sqlite_last_events", _sqlite_last_events), rows)
-
-
 @dataclass(frozen=True, slots=True)
 class IntercomFacts:
     """What the effects of a batch need to know of its intercoms, read in the storing transaction
@@ -365,26 +281,108 @@ class IntercomFacts:
     awaiting_key: bool
 
 
-def _intercom_facts(ids: Any) -> Any:
-    waiting = (
+def _awaiting_key(intercom_id: Any) -> Any:
+    return (
         select(IntercomRegistration.id)
-        .where(IntercomRegistration.intercom_id == Intercom.id, IntercomRegistration.status == "code_entered")
+        .where(IntercomRegistration.intercom_id == intercom_id, IntercomRegistration.status == "code_entered")
         .exists()
     )
-    return select(Intercom.id, Intercom.collecting_keys, waiting).where(ids)
+
+
+def _on_conflict_skip(statement: Any) -> Any:
+    table = _events_table()
+    return statement.on_conflict_do_nothing(index_elements=["intercom_id", "dedupe_key"]).returning(
+        table.c.id, table.c.intercom_id, table.c.kind, table.c.name, table.c.occurred_at, table.c.params
+    )
+
+
+def _last_event_upsert(statement: Any) -> Any:
+    return statement.on_conflict_do_update(
+        index_elements=["intercom_id"], set_={"last_event_at": statement.excluded.last_event_at}
+    )
+
+
+def _pg_store_events() -> Any:
+    """One statement for a whole batch on PostgreSQL: the rows come as one array per column
+    (unnest), so the statement is the same whatever their number; new rows are inserted, the
+    intercoms' last event times upserted from them, and the inserted rows returned with the facts
+    of their intercoms, in one round trip."""
+    types: dict[str, Any] = {
+        "intercom_id": BigInteger(),
+        "dedupe_key": String(),
+        "kind": String(),
+        "name": String(),
+        "device_event_id": Integer(),
+        "occurred_at": DateTime(timezone=True),
+        "received_at": DateTime(timezone=True),
+        "params": Text(),  # JSON text, cast below: arrays of jsonb have no codec in every driver
+    }
+    given = (
+        func.unnest(*(bindparam(name, type_=ARRAY(types[name])) for name in _EVENT_COLUMNS))
+        .table_valued(*_EVENT_COLUMNS)
+        .render_derived()
+    )
+    values = [given.c[name] for name in _EVENT_COLUMNS[:-1]] + [cast(given.c.params, JSONB)]
+    insert = pg_insert(_events_table()).from_select(list(_EVENT_COLUMNS), select(*values))
+    inserted = _on_conflict_skip(insert).cte("inserted")
+    latest = select(inserted.c.intercom_id, func.max(inserted.c.occurred_at)).group_by(inserted.c.intercom_id)
+    states = _last_event_upsert(
+        pg_insert(_core(DeviceState)).from_select(["intercom_id", "last_event_at"], latest)
+    ).cte("states")
+    return (
+        select(
+            inserted.c.id,
+            inserted.c.intercom_id,
+            inserted.c.kind,
+            inserted.c.name,
+            inserted.c.occurred_at,
+            inserted.c.params,
+            Intercom.collecting_keys,
+            _awaiting_key(Intercom.id),
+        )
+        .join_from(inserted, Intercom, Intercom.id == inserted.c.intercom_id)
+        .add_cte(states)
+    )
+
+
+async def store_events(
+    session: AsyncSession, rows: list[dict[str, Any]]
+) -> tuple[Sequence[Row[Any]], dict[int, IntercomFacts] | None]:
+    """Insert journal rows, skipping any already stored, and set device_states.last_event_at of
+    their intercoms (the catch-up window starts there after a reconnect). Returns the new rows only
+    (id, intercom_id, kind, name, occurred_at, params, in no particular order) and, where it costs
+    nothing more, the facts of their intercoms (else None: `intercom_facts` reads them)."""
+    if not rows:
+        return [], {}
+    if _dialect(session) == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _EVENT_COLUMNS}
+        columns["params"] = [json.dumps(params) for params in columns["params"]]
+        result = (await session.execute(_statement("pg_store_events", _pg_store_events), columns)).all()
+        facts = {int(row[1]): IntercomFacts(bool(row[6]), bool(row[7])) for row in result}
+        return result, facts
+    # SQLite prepares in-process: multi-row VALUES (insertmanyvalues) of any size cost nothing more.
+    insert = _statement("sqlite_events_insert", lambda: _on_conflict_skip(sqlite_insert(_events_table())))
+    inserted = (await session.execute(insert, rows)).all()
+    latest: dict[int, datetime] = {}
+    for row in inserted:
+        if row.intercom_id not in latest or row.occurred_at > latest[row.intercom_id]:
+            latest[row.intercom_id] = row.occurred_at
+    if latest:
+        upsert = _statement(
+            "sqlite_last_events", lambda: _last_event_upsert(sqlite_insert(_core(DeviceState)))
+        )
+        await session.execute(upsert, [{"intercom_id": i, "last_event_at": at} for i, at in latest.items()])
+    return inserted, None
 
 
 async def intercom_facts(session: AsyncSession, intercom_ids: Sequence[int]) -> dict[int, IntercomFacts]:
     if not intercom_ids:
         return {}
-    if _dialect(session) == "postgresql":
-        statement = _statement(
-            "pg_intercom_facts",
-            lambda: _intercom_facts(Intercom.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))),
+    rows = await session.execute(
+        select(Intercom.id, Intercom.collecting_keys, _awaiting_key(Intercom.id)).where(
+            Intercom.id.in_(list(intercom_ids))
         )
-        rows = await session.execute(statement, {"ids": list(intercom_ids)})
-    else:
-        rows = await session.execute(_intercom_facts(Intercom.id.in_(list(intercom_ids))))
+    )
     return {int(i): IntercomFacts(bool(collecting), bool(waiting)) for i, collecting, waiting in rows.all()}
 
 
