@@ -5,8 +5,10 @@ Reads a JSON plan on stdin: {"base": url, "concurrency": n, "seconds": s, "max_r
 "warmup_seconds": s, "targets": [{"name", "paths": [...], "headers": [{...}, ...], "status": 200}]}.
 For each target in turn: a warm-up (not recorded), then `concurrency` connections (one aiohttp
 connector, keep-alive) each sending requests back to back, a random path with a random header set
-each time, until `seconds` have passed or `max_requests` were sent. Prints `start <name>` when the
-measured window opens and one JSON line of results when it closes (the parent samples CPU there).
+each time, until `seconds` have passed or `max_requests` were sent. A target with "once": true has
+no warm-up and sends each of its paths exactly once, in order (the first read of every object).
+Prints `start <name>` when the measured window opens and one JSON line of results when it closes
+(the parent samples CPU there).
 """
 
 from __future__ import annotations
@@ -35,11 +37,16 @@ async def _window(
     deadline = time.perf_counter() + seconds
     byte_count = 0
 
+    once = iter(paths) if target.get("once") else None  # each path exactly once, in order
+
     async def worker() -> None:
         nonlocal sent, byte_count
         while time.perf_counter() < deadline and (not max_requests or sent < max_requests):
+            path = next(once, None) if once is not None else chooser.choice(paths)
+            if path is None:
+                break
             sent += 1
-            url = base + chooser.choice(paths)
+            url = base + path
             headers = chooser.choice(header_sets)
             started = time.perf_counter()
             async with session.get(url, headers=headers) as reply:
@@ -69,7 +76,7 @@ async def run(plan: dict[str, Any]) -> None:
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
     ) as session:
         for target in plan["targets"]:
-            if plan.get("warmup_seconds"):
+            if plan.get("warmup_seconds") and not target.get("once"):
                 await _window(session, plan["base"], target, plan, plan["warmup_seconds"])
             print(f"start {target['name']}", flush=True)
             result = await _window(session, plan["base"], target, plan, plan["seconds"])

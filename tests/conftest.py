@@ -125,6 +125,18 @@ class Api:
 
 
 @pytest.fixture(scope="module")
+def second_node(backend: str, settings: Settings, server: RunningServer) -> Iterator[RunningServer]:
+    """A second API process on the same database: only PostgreSQL is shared between processes."""
+    if backend != "postgresql":
+        pytest.skip("several API nodes share one PostgreSQL; SQLite is a single process")
+    running = start_server(settings.model_copy(update={"node_id": "api-node-2"}))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
 def api(server: RunningServer) -> Api:
     return Api(server.url)
 

@@ -11,6 +11,7 @@ from entryphone import __version__
 from entryphone.api import admin, billing, client
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
+from entryphone.api.reply_cache import ReplyCache
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.observability import health
@@ -40,6 +41,7 @@ def create_app(
         context = AppContext.build(settings)
         context.services[METRICS] = metrics
         app.state.context = context
+        app.state.reply_cache = ReplyCache()  # per lifespan: a restarted app starts empty
         stoppers: list[Callable[[], Awaitable[None]]] = []
         try:
             for hook in hooks:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from entryphone.config import Settings
 from entryphone.db.engine import create_engine, create_sessionmaker
+from entryphone.db.row_reader import RowReader, create_row_reader
 from entryphone.security.secretbox import SecretBox
 
 T = TypeVar("T")
@@ -21,6 +22,7 @@ class AppContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     secrets: SecretBox
+    rows: RowReader  # the direct path for the hottest single-row reads (db/row_reader.py)
     # Long-lived services started by later layers (supervisor, push hub, HTTP client pool), by name.
     services: dict[str, Any] = field(default_factory=dict)
 
@@ -32,9 +34,11 @@ class AppContext:
             engine=engine,
             sessions=create_sessionmaker(engine),
             secrets=SecretBox(settings.resolved_secret_key()),
+            rows=create_row_reader(settings, engine),
         )
 
     async def close(self) -> None:
+        await self.rows.close()
         await self.engine.dispose()
 
 

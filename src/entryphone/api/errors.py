@@ -1,4 +1,4 @@
-"""The one place that renders errors: 401, 404, 405, 409, 413, 419, 422, 429 and device errors."""
+"""The one place that renders errors: 401, 404, 405, 409, 413, 419, 422, 429, 503 and device errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from entryphone.errors import (
@@ -28,6 +30,7 @@ from entryphone.errors import (
 log = logging.getLogger(__name__)
 
 VALIDATION_MESSAGE = "The given data was invalid."
+RETRY_SOON = {"Retry-After": "1"}
 
 
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -155,6 +158,18 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
         message = messages.get(exc.status_code, str(exc.detail))
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:  # the database restarted or the link dropped: retry is safe
+            log.warning("database connection lost on %s %s", request.method, request.url.path)
+            return error_response(503, "The database is unavailable. Retry in a moment.", headers=RETRY_SOON)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(SqlTimeoutError)
+    async def _pool_exhausted(request: Request, _exc: SqlTimeoutError) -> JSONResponse:
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        return error_response(503, "The server is busy. Retry in a moment.", headers=RETRY_SOON)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -24,7 +24,7 @@ class CameraQuery:
     height: int | None
 
 
-def _camera_query(
+async def _camera_query(
     fps: Annotated[int | None, Query(ge=1, le=15, description="Frames per second: an MJPEG stream")] = None,
     width: Annotated[int | None, Query(ge=16, le=4096)] = None,
     height: Annotated[int | None, Query(ge=16, le=4096)] = None,

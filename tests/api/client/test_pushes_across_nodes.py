@@ -3,28 +3,14 @@ to another (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from entryphone.config import Settings
 from entryphone.models import Role
 from tests.api.client import helpers
 from tests.api.client.test_pushes import SOON, next_message, open_socket
 from tests.support import seed
-from tests.support.server import RunningServer, start_server
-
-
-@pytest.fixture(scope="module")
-def second_node(backend: str, settings: Settings, server: RunningServer) -> Iterator[RunningServer]:
-    if backend != "postgresql":
-        pytest.skip("API nodes share pushes through PostgreSQL; SQLite is a single process")
-    running = start_server(settings.model_copy(update={"node_id": "api-node-2"}))
-    try:
-        yield running
-    finally:
-        running.stop()
+from tests.support.server import RunningServer
 
 
 async def test_a_push_caused_on_one_node_reaches_a_socket_on_another(

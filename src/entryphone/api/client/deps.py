@@ -23,7 +23,7 @@ async def _caller(principal: ResidentPrincipal, device: ClientHeaders, session: 
     return Caller(account_id=principal.account_id, device=device.uuid)
 
 
-def _publisher(context: Context) -> PushHub | None:
+async def _publisher(context: Context) -> PushHub | None:
     return hub_of(context)
 
 

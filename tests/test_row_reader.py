@@ -1,0 +1,85 @@
+"""The direct single-row path (db/row_reader.py) answers exactly what SQLAlchemy answers, and when
+its own connection breaks it reads through the pool instead of failing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text, update
+
+from entryphone.accounts import repository
+from entryphone.config import Settings
+from entryphone.context import AppContext
+from entryphone.db import generations
+from entryphone.db.base import utcnow
+from entryphone.models import Account, ApiToken, Role
+from entryphone.security.tokens import hash_token
+from tests.support import seed
+
+
+@pytest.fixture(autouse=True)
+def _no_server() -> None:
+    """This module needs a database, not a running app."""
+
+
+async def _both_paths(context: AppContext, token: str) -> tuple[object, object]:
+    async with context.sessions() as session:
+        through_orm = await repository.token_state(session, hash_token(token), generations.INTERCOMS)
+    direct = await repository.token_state_direct(context.rows, hash_token(token), generations.INTERCOMS)
+    return through_orm, direct
+
+
+async def test_the_direct_path_reads_what_sqlalchemy_reads(settings: Settings) -> None:
+    person = seed.account(settings, Role.admin)
+    context = AppContext.build(settings)
+    try:
+        through_orm, direct = await _both_paths(context, person.token)
+        assert direct is not None and direct == through_orm
+        # Timestamps and flags in every state they can take (SQLite returns them as text and 0/1).
+        async with context.sessions.begin() as session:
+            now = utcnow().replace(microsecond=123456)
+            await session.execute(
+                update(ApiToken)
+                .where(ApiToken.account_id == person.id)
+                .values(revoked_at=now, last_used_at=now)
+            )
+            await session.execute(
+                update(Account)
+                .where(Account.id == person.id)
+                .values(is_active=False, expired_at=now + timedelta(days=1))
+            )
+        through_orm, direct = await _both_paths(context, person.token)
+        assert direct == through_orm
+        assert direct is not None and direct.revoked_at == now and direct.is_active is False
+        assert await repository.token_state_direct(context.rows, hash_token("unknown"), "intercoms") is None
+    finally:
+        await context.close()
+
+
+async def test_a_broken_direct_connection_falls_back_and_recovers(settings: Settings, backend: str) -> None:
+    person = seed.account(settings, Role.admin)
+    context = AppContext.build(settings)
+    try:
+        expected, direct = await _both_paths(context, person.token)
+        assert direct == expected
+        if backend == "sqlite":
+            connection = context.rows._connection  # type: ignore[attr-defined]
+            connection.close()  # the next statement on it raises sqlite3.ProgrammingError
+        else:
+            async with context.engine.connect() as admin:
+                killed = await admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                assert killed.all()
+            await context.engine.dispose()  # the pool's connections were terminated too
+        for _ in range(3):  # the failing read falls back; the next ones reconnect
+            assert (
+                await repository.token_state_direct(context.rows, hash_token(person.token), "intercoms")
+                == expected
+            )
+    finally:
+        await context.close()
