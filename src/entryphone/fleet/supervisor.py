@@ -32,6 +32,10 @@ from entryphone.models import Intercom
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
+# last_seen_at says when the platform last heard from a panel; to the half minute is precise
+# enough, and rewriting every row of a large fleet each tick would cost the database dearly.
+LAST_SEEN_INTERVAL = timedelta(seconds=30)
+CONNECTED_GATHER_SECONDS = 0.1
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Supervisor:
         self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
         self._syncing: dict[int, asyncio.Task[None]] = {}
         self._connecting: set[asyncio.Task[None]] = set()
+        self._connected: set[int] = set()
+        self._last_seen_at: datetime | None = None
         self._housekeeping_at: datetime | None = None
         self._gates = FleetGates()
         self._task: asyncio.Task[None] | None = None
@@ -141,15 +147,22 @@ class Supervisor:
         self._sync_changed_keys(fingerprints)
 
     def _device_connected(self, intercom_id: int) -> None:
-        """A panel (re)connected: reconcile its keys now rather than at the next tick."""
-        task = asyncio.create_task(self._sync_after_connect(intercom_id), name=f"connected {intercom_id}")
-        self._connecting.add(task)
-        task.add_done_callback(self._connecting.discard)
+        """A panel (re)connected: reconcile its keys now rather than at the next tick. Panels that
+        connect about the same time (a start-up, a network coming back) share one lookup."""
+        self._connected.add(intercom_id)
+        if not self._connecting:
+            task = asyncio.create_task(self._sync_after_connect(), name="connected panels")
+            self._connecting.add(task)
+            task.add_done_callback(self._connecting.discard)
 
-    async def _sync_after_connect(self, intercom_id: int) -> None:
-        async with self.context.sessions() as session:
-            fingerprints = await repository.key_fingerprints(session, [intercom_id])
-        self._sync_changed_keys(fingerprints)
+    async def _sync_after_connect(self) -> None:
+        while self._connected:
+            await asyncio.sleep(CONNECTED_GATHER_SECONDS)
+            intercom_ids = sorted(self._connected)
+            self._connected.clear()
+            async with self.context.sessions() as session:
+                fingerprints = await repository.key_fingerprints(session, intercom_ids)
+            self._sync_changed_keys(fingerprints)
 
     def _sync_changed_keys(self, fingerprints: dict[int, tuple[object, ...]]) -> None:
         """Push keys and codes to every online device whose desired set changed, or that came back
@@ -176,9 +189,12 @@ class Supervisor:
             log.exception("intercom %s: key sync failed", intercom_id)
 
     async def _touch_last_seen(self, now: datetime) -> None:
-        """last_seen_at of every panel this node hears from, in one statement per tick (a write per
-        panel every few seconds would cost a transaction each)."""
+        """last_seen_at of every panel this node hears from, in one statement every
+        LAST_SEEN_INTERVAL (a write per panel every few seconds would cost a transaction each)."""
+        if self._last_seen_at is not None and now - self._last_seen_at < LAST_SEEN_INTERVAL:
+            return
         if any(running.worker.online for running in self._running.values()):
+            self._last_seen_at = now
             async with self.context.sessions() as session, session.begin():
                 await repository.touch_last_seen(session, self.node_id, now)
 
