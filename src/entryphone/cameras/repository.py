@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.models import Camera, CameraStream, Intercom
@@ -14,19 +14,29 @@ async def get(session: AsyncSession, camera_id: int) -> Camera | None:
     return await session.get(Camera, camera_id)
 
 
+# Built once (building a statement costs about as much CPU as running it): replies read these.
+_BY_IDS = select(Camera).where(Camera.id.in_(bindparam("ids", expanding=True))).order_by(Camera.id)
+_STREAMS = (
+    select(CameraStream)
+    .where(CameraStream.camera_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CameraStream.id)
+)
+_LINKED = select(Intercom.camera_id).where(
+    Intercom.camera_id.in_(bindparam("ids", expanding=True)), Intercom.status != "deleted"
+)
+
+
 async def get_many(session: AsyncSession, camera_ids: Sequence[int]) -> list[Camera]:
     if not camera_ids:
         return []
-    result = await session.execute(select(Camera).where(Camera.id.in_(list(camera_ids))).order_by(Camera.id))
+    result = await session.execute(_BY_IDS, {"ids": list(camera_ids)})
     return list(result.scalars().all())
 
 
 async def streams(session: AsyncSession, camera_ids: Sequence[int]) -> dict[int, list[CameraStream]]:
     if not camera_ids:
         return {}
-    result = await session.execute(
-        select(CameraStream).where(CameraStream.camera_id.in_(camera_ids)).order_by(CameraStream.id)
-    )
+    result = await session.execute(_STREAMS, {"ids": list(camera_ids)})
     found: dict[int, list[CameraStream]] = {camera_id: [] for camera_id in camera_ids}
     for stream in result.scalars():
         found[stream.camera_id].append(stream)
@@ -40,9 +50,7 @@ async def delete_streams(session: AsyncSession, camera_id: int) -> None:
 async def linked_to_live_intercom(session: AsyncSession, camera_ids: Sequence[int]) -> set[int]:
     if not camera_ids:
         return set()
-    result = await session.execute(
-        select(Intercom.camera_id).where(Intercom.camera_id.in_(camera_ids), Intercom.status != "deleted")
-    )
+    result = await session.execute(_LINKED, {"ids": list(camera_ids)})
     return {int(value) for value in result.scalars() if value is not None}
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from entryphone.models import Camera, Intercom, IntercomGroup
 
@@ -28,10 +29,13 @@ async def get_by_external_id(session: AsyncSession, external_id: str) -> Interco
     return result.scalar_one_or_none()
 
 
+_BY_IDS = select(IntercomGroup).where(IntercomGroup.id.in_(bindparam("ids", expanding=True)))
+
+
 async def get_many(session: AsyncSession, group_ids: Sequence[int]) -> list[IntercomGroup]:
     if not group_ids:
         return []
-    result = await session.execute(select(IntercomGroup).where(IntercomGroup.id.in_(list(group_ids))))
+    result = await session.execute(_BY_IDS, {"ids": list(group_ids)})
     return list(result.scalars().all())
 
 
@@ -83,31 +87,37 @@ def list_query(*, search: str | None, parent_id: int | None, is_house: bool | No
     return query.order_by(IntercomGroup.id)
 
 
+def _counts_query() -> Select[Any]:
+    """Per group: live intercoms, cameras not deleted, child groups (correlated counts)."""
+    group = aliased(IntercomGroup)
+    child = aliased(IntercomGroup)
+    live_intercoms = (
+        select(func.count())
+        .where(Intercom.group_id == group.id, Intercom.status != "deleted")
+        .scalar_subquery()
+    )
+    cameras = (
+        select(func.count()).where(Camera.group_id == group.id, Camera.deleted_at.is_(None)).scalar_subquery()
+    )
+    children = select(func.count()).where(child.parent_id == group.id).scalar_subquery()
+    return select(group.id, live_intercoms, cameras, children).where(
+        group.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+# One statement for the three counts of every group asked for (built once, compiled once).
+_COUNTS = _counts_query()
+
+
 async def counts(session: AsyncSession, group_ids: Sequence[int]) -> dict[int, GroupCounts]:
     if not group_ids:
         return {}
-    live_intercoms = await _count_by(
-        session, Intercom.group_id, Intercom.group_id.in_(group_ids), Intercom.status != "deleted"
-    )
-    cameras = await _count_by(
-        session, Camera.group_id, Camera.group_id.in_(group_ids), Camera.deleted_at.is_(None)
-    )
-    children = await _count_by(session, IntercomGroup.parent_id, IntercomGroup.parent_id.in_(group_ids))
-    return {
-        gid: GroupCounts(
-            intercoms=int(live_intercoms.get(gid, 0)),
-            cameras=int(cameras.get(gid, 0)),
-            children=int(children.get(gid, 0)),
-        )
-        for gid in group_ids
+    rows = (await session.execute(_COUNTS, {"ids": list(group_ids)})).all()
+    found = {
+        int(row[0]): GroupCounts(intercoms=int(row[1]), cameras=int(row[2]), children=int(row[3]))
+        for row in rows
     }
-
-
-async def _count_by(
-    session: AsyncSession, column: InstrumentedAttribute[int | None], *conditions: ColumnElement[bool]
-) -> dict[int, int]:
-    rows = await session.execute(select(column, func.count()).where(*conditions).group_by(column))
-    return {int(key): int(count) for key, count in rows.all() if key is not None}
+    return {gid: found.get(gid, GroupCounts(intercoms=0, cameras=0, children=0)) for gid in group_ids}
 
 
 async def any_intercoms(session: AsyncSession, group_id: int) -> bool:

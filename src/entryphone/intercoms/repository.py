@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.locking import lock_row
@@ -14,13 +14,21 @@ from entryphone.models import Intercom, IntercomKey
 DELETED = "deleted"
 
 
+_BY_ID = select(Intercom).where(Intercom.id == bindparam("id"))
+_KEY_COUNTS = (
+    select(IntercomKey.intercom_id, func.count())
+    .where(IntercomKey.intercom_id.in_(bindparam("ids", expanding=True)))
+    .group_by(IntercomKey.intercom_id)
+)
+
+
 async def get(session: AsyncSession, intercom_id: int, *, for_update: bool = False) -> Intercom | None:
-    query = select(Intercom).where(Intercom.id == intercom_id)
+    query = _BY_ID
     if for_update:
         await lock_row(session, Intercom, intercom_id)
         # populate_existing: a copy already in the session is refreshed with what the lock protects.
         query = query.execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(query, {"id": intercom_id})).scalar_one_or_none()
 
 
 async def live_with_mac(session: AsyncSession, mac: str, exclude_id: int | None) -> Intercom | None:
@@ -93,11 +101,7 @@ def list_query(
 async def key_counts(session: AsyncSession, intercom_ids: Sequence[int]) -> dict[int, int]:
     if not intercom_ids:
         return {}
-    rows = await session.execute(
-        select(IntercomKey.intercom_id, func.count())
-        .where(IntercomKey.intercom_id.in_(intercom_ids))
-        .group_by(IntercomKey.intercom_id)
-    )
+    rows = await session.execute(_KEY_COUNTS, {"ids": list(intercom_ids)})
     return {int(intercom_id): int(count) for intercom_id, count in rows.all()}
 
 
