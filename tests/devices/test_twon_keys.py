@@ -187,3 +187,20 @@ async def test_batch_too_big_for_the_device_is_sent_in_halves(
 def test_record_uuid_is_the_uuid5_of_the_platform_id(kind: str, platform_id: str) -> None:
     namespace = uuid.UUID("6f1d2c3e-9a7b-4c8d-8e1f-2b3a4c5d6e7f")
     assert record_uuid(kind, platform_id) == str(uuid.uuid5(namespace, f"{kind}:{platform_id}"))
+
+
+async def test_malformed_write_reply_is_a_typed_driver_error(
+    session: Session, start_device: StartDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver = driver_for(session, await start_device("2.4x"))
+    real = driver.client.transport.json
+
+    async def corrupted(method: str, path: str, **kwargs: Any) -> Any:
+        result = await real(method, path, **kwargs)
+        if path == "/api/dir/create" and result is not None:
+            result["users"][0]["timestamp"] = "soon"
+        return result
+
+    monkeypatch.setattr(driver.client.transport, "json", corrupted)
+    with pytest.raises(DeviceProtocolError, match="malformed dir/create"):
+        await driver.sync_keys(KEYS, [])

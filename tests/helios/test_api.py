@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from entryphone.emulator.firmware import build_image
 from entryphone.helios import (
     HeliosClient,
+    HeliosProtocolError,
     InvalidParameter,
     InvalidRequestPath,
     NoDataAvailable,
     ProcessingError,
     SwitchAction,
 )
+from entryphone.helios.api.directory import parse_page, parse_write
 from tests.helios.emulated import Session, StartDevice, client_for
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
 
 
 @pytest.fixture
@@ -196,6 +207,62 @@ async def test_directory(client: HeliosClient) -> None:
     assert tombstones[0].deleted is True
     stale = await client.dir.query(series="1", timestamp=since)
     assert stale.series == template.series and stale.iterator.timestamp == 0
+
+
+async def test_directory_pages_for_bulk_reads(client: HeliosClient) -> None:
+    created = await client.dir.create([{"name": "Flat 1"}, {"name": "Flat 2", "email": "x@example.org"}])
+    pages = [page async for page in client.dir.iterate(fields=["name"])]
+    users = [user for page in pages for user in page.users]
+    assert [u["uuid"] for u in users] == [u.uuid for u in created.users]
+    assert [set(u) for u in users] == [{"uuid", "timestamp", "name"}] * 2  # only the fields asked for
+    assert pages[-1].timestamp == max(u.timestamp or 0 for u in created.users)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"iterator": {"timestamp": 1}},
+        {"series": 5, "iterator": {"timestamp": 1}},
+        {"series": "5", "iterator": {"timestamp": "1"}},
+        {"series": "5", "iterator": 1},
+        {"series": "5", "iterator": {"timestamp": True}},
+        {"series": "5", "iterator": {"timestamp": 1}, "users": {}},
+        {"series": "5", "iterator": {"timestamp": 1}, "users": ["abc"]},
+    ],
+)
+def test_malformed_query_page_is_a_protocol_error(result: dict[str, Any]) -> None:
+    with pytest.raises(HeliosProtocolError, match="dir/query"):
+        parse_page(result)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"series": 5},
+        {"users": {}},
+        {"users": [7]},
+        {"users": [{"uuid": 7}]},
+        {"users": [{"timestamp": "3"}]},
+        {"users": [{"timestamp": False}]},
+        {"users": [{"errors": "EDIR"}]},
+        {"users": [{"errors": ["EDIR"]}]},
+    ],
+)
+def test_malformed_write_reply_is_a_protocol_error(result: dict[str, Any]) -> None:
+    with pytest.raises(HeliosProtocolError, match="dir/create"):
+        parse_write(result, "dir/create")
+
+
+_OUTCOME = st.dictionaries(st.sampled_from(["uuid", "timestamp", "errors", "x"]), _JSON, max_size=4)
+
+
+@given(st.fixed_dictionaries({}, optional={"series": _JSON, "users": st.lists(_OUTCOME, max_size=3) | _JSON}))
+def test_any_write_reply_gives_outcomes_or_a_protocol_error(result: dict[str, Any]) -> None:
+    try:
+        written = parse_write(result, "dir/update")
+    except HeliosProtocolError:
+        return
+    assert all(isinstance(outcome.errors, tuple) for outcome in written.users)
 
 
 async def test_grant_access(client: HeliosClient) -> None:
