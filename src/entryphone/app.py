@@ -67,7 +67,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health.router)
-    app.include_router(admin.router)
-    app.include_router(billing.router)
-    app.include_router(client.router)
+    for surface in (admin, billing, client):
+        for router in surface.ROUTERS:
+            app.include_router(router, prefix=surface.PREFIX)
     return app

@@ -3,13 +3,7 @@
 Routers with literal paths (/intercom/codes, /intercom/calls, /intercom/shows) come before
 /intercom/{intercom}."""
 
-from fastapi import APIRouter
-
 from entryphone.api.client import auth, calls, codes, intercoms, pushes
 
-router = APIRouter(prefix="/api/v1")
-router.include_router(auth.router)
-router.include_router(calls.router)
-router.include_router(codes.router)
-router.include_router(intercoms.router)
-router.include_router(pushes.router)
+PREFIX = "/api/v1"
+ROUTERS = [auth.router, calls.router, codes.router, intercoms.router, pushes.router]  # app.py adds PREFIX
