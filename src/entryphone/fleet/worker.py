@@ -108,8 +108,13 @@ class DeviceWorker:
                     await asyncio.sleep(backoff.next_delay())
         finally:
             if subscription is not None:
+                # Best effort, bounded: the channel expires on the panel anyway. The shielded call
+                # may outlive the wait (a whole fleet stopping at once) and then fail when the
+                # HTTP session closes; its outcome is consumed so it is not logged as unretrieved.
+                unsubscribing = asyncio.ensure_future(self.driver.unsubscribe_events(subscription))
+                unsubscribing.add_done_callback(_consume)
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(asyncio.shield(self.driver.unsubscribe_events(subscription)), 2)
+                    await asyncio.wait_for(asyncio.shield(unsubscribing), 2)
 
     def _count_pull_error(self) -> None:
         self.pull_errors += 1
@@ -161,3 +166,8 @@ class DeviceWorker:
         self.online = online
         if changed and self.on_online_change is not None:
             await self.on_online_change(self.intercom_id, online)
+
+
+def _consume(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()
