@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
+from entryphone.context import AppContext
 from tests.conftest import Api
+from tests.support import seed
 from tests.support.server import start_server
 from tests.support.wait import until
 
@@ -50,3 +55,30 @@ def test_readiness_reports_the_running_supervisor(settings: Settings) -> None:
         assert supervisor["node_id"] == settings.node_id
     finally:
         running.stop()
+
+
+def test_a_lost_database_connection_answers_503_and_the_pool_recovers(
+    admin_client: httpx.Client, settings: Settings, backend: str
+) -> None:
+    """Pooled connections are not pinged before use (a round trip each): when the database drops
+    them (restart, failover), the request that finds one dead answers 503 with Retry-After, never
+    500, and the next requests reconnect."""
+    if backend != "postgresql":
+        pytest.skip("SQLite connections are files: nothing to lose")
+    for _ in range(3):  # leave idle connections in the server's pool
+        assert admin_client.get("/api/admin/v1/intercoms/groups").status_code == 200
+
+    async def kill(session: AsyncSession, _context: AppContext) -> None:
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    seed.in_session(settings, kill)
+    statuses = [admin_client.get("/api/admin/v1/intercoms/groups") for _ in range(3)]
+    # Every idle pooled connection was killed: the first request checks out a dead one.
+    assert statuses[0].status_code == 503, statuses[0].text
+    assert statuses[0].headers["Retry-After"] == "1" and set(statuses[0].json()) == {"message"}
+    assert [reply.status_code for reply in statuses[1:]] == [200, 200]
