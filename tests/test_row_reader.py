@@ -70,7 +70,8 @@ async def test_a_broken_direct_connection_falls_back_and_recovers(settings: Sett
             async with context.engine.connect() as admin:
                 killed = await admin.execute(
                     text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        # With a timeout the call waits until each backend is gone.
+                        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
                 )

@@ -95,16 +95,21 @@ async def authenticate(session: AsyncSession, token: str, surface: Role) -> Prin
     return principal
 
 
-async def authenticate_reading(
-    rows: RowReader, token: str, surface: Role, generation: str
+async def authenticate_directly(
+    rows: RowReader, token: str, surface: Role, generation: str | None = None
 ) -> tuple[Principal, int | None, bool]:
-    """`authenticate` for a cached read, in one round trip on the direct read path: the caller, the
-    value of the read generation `generation`, and whether the token's last_used_at is due (the
-    caller then authenticates again in a transaction, which writes it)."""
+    """`authenticate` in one statement on the direct read path (db/row_reader.py), outside any
+    transaction: the caller, the value of the read generation `generation` when one is named, and
+    whether the token's last_used_at is due (then call `touch`)."""
     state = await repository.token_state_direct(rows, hash_token(token), generation)
-    principal, touch = principal_of(state, surface)
+    principal, due = principal_of(state, surface)
     assert state is not None  # principal_of refused a missing token
-    return principal, state.generation, touch
+    return principal, state.generation, due
+
+
+async def touch(session: AsyncSession, principal: Principal) -> None:
+    """Record that the principal's token was just used (coarse: see TOKEN_TOUCH_INTERVAL)."""
+    await repository.touch_token(session, principal.token_id, utcnow())
 
 
 def principal_of(state: repository.TokenState | None, surface: Role) -> tuple[Principal, bool]:

@@ -59,10 +59,17 @@ def bearer_token(authorization: str | None) -> str:
 
 def _surface(role: Role):  # type: ignore[no-untyped-def]
     async def dependency(
+        request: Request,
         session: DbSession,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
-        return await accounts.authenticate(session, bearer_token(authorization), role)
+        token = bearer_token(authorization)
+        # The token is read on the direct path (one cheap statement, db/row_reader.py); the
+        # request's session only writes last_used_at when it is due.
+        principal, _, due = await accounts.authenticate_directly(get_context(request).rows, token, role)
+        if due:
+            await accounts.touch(session, principal)
+        return principal
 
     dependency.__name__ = f"require_{role.value}"
     return dependency
@@ -85,10 +92,10 @@ def _cached_read(role: Role, generation: str):  # type: ignore[no-untyped-def]
         context = get_context(request)
         token = bearer_token(authorization)
         # One statement on the direct read path, no session: a cache hit costs this one round trip.
-        principal, value, touch = await accounts.authenticate_reading(context.rows, token, role, generation)
-        if touch:
+        principal, value, due = await accounts.authenticate_directly(context.rows, token, role, generation)
+        if due:
             async with context.sessions.begin() as session:
-                await accounts.authenticate(session, token, role)
+                await accounts.touch(session, principal)
         cache: ReplyCache = request.app.state.reply_cache
         return CachedRead(principal=principal, generation=value, cache=cache)
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,6 +38,7 @@ from entryphone.config import Settings
 log = logging.getLogger(__name__)
 
 Row = Sequence[Any]
+AnySelect = Select[*tuple[Any, ...]]
 PG_CONNECTIONS = 3
 PG_CONNECT_TIMEOUT = 5.0
 
@@ -51,7 +53,7 @@ def as_utc(value: datetime | str | None) -> datetime | None:
 
 
 class _Compiled:
-    def __init__(self, engine: AsyncEngine, statement: Select[Any]) -> None:
+    def __init__(self, engine: AsyncEngine, statement: AnySelect) -> None:
         compiled = statement.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
@@ -65,9 +67,9 @@ class RowReader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
+        self._compiled: dict[int, tuple[AnySelect, _Compiled]] = {}
 
-    def compiled(self, statement: Select[Any]) -> _Compiled:
+    def compiled(self, statement: AnySelect) -> _Compiled:
         # Keyed by identity: the statements are module constants; the statement is kept alive with it.
         entry = self._compiled.get(id(statement))
         if entry is None:
@@ -75,7 +77,7 @@ class RowReader:
             self._compiled[id(statement)] = entry
         return entry[1]
 
-    async def fetch_one(self, statement: Select[Any], params: Mapping[str, Any]) -> Row | None:
+    async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
         async with self._engine.connect() as connection:
             row: Row | None = (await connection.execute(statement, dict(params))).first()
         return row
@@ -98,7 +100,7 @@ class _SqliteRowReader(RowReader):
             self._connection = connection
         return self._connection
 
-    async def fetch_one(self, statement: Select[Any], params: Mapping[str, Any]) -> Row | None:
+    async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
         compiled = self.compiled(statement)
         try:
             row: Row | None = self._connect().execute(compiled.sql, compiled.arguments(params)).fetchone()
@@ -134,9 +136,7 @@ class _AsyncpgRowReader(RowReader):
         self._next = (self._next + 1) % len(self._slots)
         return self._slots[self._next]
 
-    async def fetch_one(self, statement: Select[Any], params: Mapping[str, Any]) -> Row | None:
-        import asyncpg
-
+    async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
         compiled = self.compiled(statement)
         slot = self._slot()
         async with slot.lock:
@@ -145,7 +145,7 @@ class _AsyncpgRowReader(RowReader):
                     slot.connection = await asyncpg.connect(self._dsn, timeout=PG_CONNECT_TIMEOUT)
                 row: Row | None = await slot.connection.fetchrow(compiled.sql, *compiled.arguments(params))
                 return row
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except Exception as error:  # whatever breaks the shortcut, the pool answers
                 log.debug(
                     "direct PostgreSQL read failed (%s); reading through the pool", type(error).__name__
                 )
