@@ -6,20 +6,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 
-from entryphone.app import create_app
 from entryphone.cli.runtime import fail, load_settings
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.db import migrate
-from entryphone.demo.seed import DemoData, DemoPanel, seed
-from entryphone.emulator import EmulatorFleet, Timings
-from entryphone.fleet.access import DeviceAccess
+
+if TYPE_CHECKING:
+    from entryphone.demo.seed import DemoData
+    from entryphone.emulator import EmulatorFleet
+
+# The API, the emulator and the demo data are imported when the demo runs: every other command
+# (`entryphone supervisor` on each node among them) would otherwise pay seconds of imports for them.
 
 console = Console()
 
@@ -44,6 +47,9 @@ def demo(
 
 
 async def _run(settings: Settings, count: int, panel_port: int) -> None:
+    from entryphone.app import create_app
+    from entryphone.emulator import EmulatorFleet, Timings
+
     state_dir = settings.data_dir / "emulator"
     # Restarts take the panel away for 3 s, as a real one would for longer; the identity persists
     # in state_dir so a second run finds the same panels behind the same intercoms.
@@ -75,6 +81,9 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
 
 
 async def _seed(settings: Settings, fleet: EmulatorFleet, panel_port: int) -> DemoData:
+    from entryphone.demo.seed import DemoPanel, seed
+    from entryphone.fleet.access import DeviceAccess
+
     context = AppContext.build(settings)
     access = DeviceAccess(settings, context.secrets)
     try:
