@@ -3,6 +3,7 @@ its own connection breaks it reads through the pool instead of failing."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -82,5 +83,27 @@ async def test_a_broken_direct_connection_falls_back_and_recovers(settings: Sett
                 await repository.token_state_direct(context.rows, hash_token(person.token), "intercoms")
                 == expected
             )
+    finally:
+        await context.close()
+
+
+async def test_concurrent_lookups_each_get_their_own_row(settings: Settings) -> None:
+    """On PostgreSQL concurrent lookups share round trips (one `= ANY` statement): every caller must
+    still get exactly its own token's row, unknown tokens none."""
+    people = [seed.account(settings, role) for role in (Role.admin, Role.resident, Role.billing)]
+    context = AppContext.build(settings)
+    try:
+        expected = {}
+        async with context.sessions() as session:
+            for person in people:
+                expected[person.token] = await repository.token_state(
+                    session, hash_token(person.token), generations.INTERCOMS
+                )
+        tokens = [person.token for person in people] * 40 + ["unknown-token"] * 10
+        answers = await asyncio.gather(
+            *(repository.token_state_direct(context.rows, hash_token(token), "intercoms") for token in tokens)
+        )
+        for token, answer in zip(tokens, answers, strict=True):
+            assert answer == expected.get(token), token
     finally:
         await context.close()

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, case, delete, func, null, or_, select, update
+from sqlalchemy import String, bindparam, case, delete, func, null, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from entryphone.db.row_reader import AnySelect, RowReader, as_utc
+from entryphone.db.row_reader import AnySelect, KeyedRead, RowReader, as_utc
 from entryphone.models import Account, ApiToken, LoginThrottle, ReadGeneration
 
 
@@ -49,16 +50,29 @@ _TOKEN_STATE: AnySelect = (
     .join(Account, Account.id == ApiToken.account_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
+_GENERATION = (
+    select(ReadGeneration.value)
+    .where(ReadGeneration.name == bindparam("generation"))
+    .scalar_subquery()
+    .label("generation")
+)
 _TOKEN_STATE_WITH_GENERATION: AnySelect = (
-    select(
-        *_TOKEN_COLUMNS,
-        select(ReadGeneration.value)
-        .where(ReadGeneration.name == bindparam("generation"))
-        .scalar_subquery()
-        .label("generation"),
-    )
+    select(*_TOKEN_COLUMNS, _GENERATION)
     .join(Account, Account.id == ApiToken.account_id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+# The same for many tokens at once (PostgreSQL), the hash first: the direct reader batches the
+# concurrent requests' lookups into one round trip (db/row_reader.py).
+_TOKENS_STATE_WITH_GENERATION: AnySelect = (
+    select(ApiToken.token_hash, *_TOKEN_COLUMNS, _GENERATION)
+    .join(Account, Account.id == ApiToken.account_id)
+    .where(ApiToken.token_hash == func.any(bindparam("token_hashes", type_=postgresql.ARRAY(String))))
+)
+_TOKEN_READ = KeyedRead(
+    one=_TOKEN_STATE_WITH_GENERATION,
+    many=_TOKENS_STATE_WITH_GENERATION,
+    key="token_hash",
+    keys="token_hashes",
 )
 
 
@@ -82,9 +96,7 @@ async def token_state_direct(
     if generation is None:
         row = await rows.fetch_one(_TOKEN_STATE, {"token_hash": token_hash})
     else:
-        row = await rows.fetch_one(
-            _TOKEN_STATE_WITH_GENERATION, {"token_hash": token_hash, "generation": generation}
-        )
+        row = await rows.fetch_keyed(_TOKEN_READ, token_hash, {"generation": generation})
     if row is None:
         return None
     token_id, surface, revoked_at, last_used_at, account_id, login, role, is_active, expired_at, value = row

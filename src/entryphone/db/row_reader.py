@@ -8,7 +8,7 @@ result processing, aiosqlite's thread hand-off), five times what the rest of a c
 - SQLite: a connection of its own, `query_only`, used on the event loop's thread. A WAL reader
   does not wait for writers, and `busy_timeout=0` makes the rare exception (a checkpoint that must
   reset the log) fail at once instead of blocking the loop;
-- PostgreSQL (asyncpg): a few connections of its own, each used by one query at a time (asyncpg's
+- PostgreSQL (asyncpg): four connections of its own, each used by one query at a time (asyncpg's
   pool resets a connection on every release, a round trip this path cannot afford);
 - anything else: a pooled SQLAlchemy connection, as any other read.
 
@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 Row = Sequence[Any]
 AnySelect = Select[*tuple[Any, ...]]
-PG_CONNECTIONS = 3
+PG_CONNECTIONS = 4
 PG_CONNECT_TIMEOUT = 5.0
 
 
@@ -50,6 +51,18 @@ def as_utc(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class KeyedRead:
+    """A one-row read by key, in two forms: `one` selects the row for the bind parameter `key`;
+    `many` selects the key column followed by the same columns for the list `keys` (PostgreSQL
+    `= ANY`). Concurrent reads of one KeyedRead share a round trip on PostgreSQL."""
+
+    one: AnySelect
+    many: AnySelect
+    key: str
+    keys: str
 
 
 class _Compiled:
@@ -81,6 +94,10 @@ class RowReader:
         async with self._engine.connect() as connection:
             row: Row | None = (await connection.execute(statement, dict(params))).first()
         return row
+
+    async def fetch_keyed(self, read: KeyedRead, key: Hashable, params: Mapping[str, Any]) -> Row | None:
+        """The row of `read` for `key` (other bind parameters in `params`)."""
+        return await self.fetch_one(read.one, {**params, read.key: key})
 
     async def close(self) -> None:
         return None
@@ -116,50 +133,112 @@ class _SqliteRowReader(RowReader):
             connection.close()
 
 
-class _PostgresConnection:
+class _PostgresSlot:
+    """One direct connection, opened on first use and again after it broke."""
+
     def __init__(self) -> None:
-        self.lock = asyncio.Lock()
         self.connection: Any = None
+
+
+@dataclass
+class _Batch:
+    read: KeyedRead
+    params: dict[str, Any]
+    waiting: dict[Hashable, asyncio.Future[Row | None]] = field(default_factory=dict)
 
 
 class _AsyncpgRowReader(RowReader):
     def __init__(self, engine: AsyncEngine, dsn: str) -> None:
         super().__init__(engine)
         self._dsn = dsn
-        self._slots = [_PostgresConnection() for _ in range(PG_CONNECTIONS)]
-        self._next = 0
+        # Free connections in one FIFO queue: a waiting read takes whichever connection frees first
+        # (a lock per connection let reads queue behind a slow one while others were idle).
+        self._free: asyncio.Queue[_PostgresSlot] = asyncio.Queue()
+        for _ in range(PG_CONNECTIONS):
+            self._free.put_nowait(_PostgresSlot())
+        self._batches: dict[Hashable, _Batch] = {}
+        self._flusher: asyncio.Task[None] | None = None
+        self._answering: set[asyncio.Task[None]] = set()  # the loop only keeps weak references
 
-    def _slot(self) -> _PostgresConnection:
-        for slot in self._slots:
-            if not slot.lock.locked():
-                return slot
-        self._next = (self._next + 1) % len(self._slots)
-        return self._slots[self._next]
+    async def fetch_keyed(self, read: KeyedRead, key: Hashable, params: Mapping[str, Any]) -> Row | None:
+        # Reads wait together while every connection is busy, then go as one `= ANY` statement:
+        # under load one round trip answers many requests (its CPU is most of a cached read's).
+        group = (id(read), tuple(sorted(params.items())))
+        batch = self._batches.get(group)
+        if batch is None:
+            batch = self._batches[group] = _Batch(read, dict(params))
+            if self._flusher is None or self._flusher.done():
+                self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        future = batch.waiting.get(key)
+        if future is None:
+            future = batch.waiting[key] = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        while self._batches:
+            slot = await self._free.get()
+            group = next(iter(self._batches))
+            batch = self._batches.pop(group)
+            task = asyncio.get_running_loop().create_task(self._answer(slot, batch))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, slot: _PostgresSlot, batch: _Batch) -> None:
+        read, keys = batch.read, list(batch.waiting)
+        try:
+            rows = await self._run(slot, read.many, {**batch.params, read.keys: keys})
+        finally:
+            self._free.put_nowait(slot)
+        if rows is not None:
+            found = {row[0]: row[1:] for row in rows}
+            for key, future in batch.waiting.items():
+                if not future.done():
+                    future.set_result(found.get(key))
+            return
+        for key, future in batch.waiting.items():  # the direct path failed: each through the pool
+            try:
+                row = await RowReader.fetch_one(self, read.one, {**batch.params, read.key: key})
+            except Exception as error:  # the waiting request gets the pool's own error
+                if not future.done():
+                    future.set_exception(error)
+            else:
+                if not future.done():
+                    future.set_result(row)
+
+    async def _run(
+        self, slot: _PostgresSlot, statement: AnySelect, params: Mapping[str, Any]
+    ) -> list[Row] | None:
+        """All rows of `statement` on `slot`'s connection, or None when that connection failed."""
+        compiled = self.compiled(statement)
+        try:
+            if slot.connection is None or slot.connection.is_closed():
+                slot.connection = await asyncpg.connect(self._dsn, timeout=PG_CONNECT_TIMEOUT)
+            rows: list[Row] = await slot.connection.fetch(compiled.sql, *compiled.arguments(params))
+            return rows
+        except Exception as error:  # whatever breaks the shortcut, the pool answers
+            log.debug("direct PostgreSQL read failed (%s); reading through the pool", type(error).__name__)
+            connection, slot.connection = slot.connection, None
+            if connection is not None:
+                connection.terminate()
+            return None
 
     async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
-        compiled = self.compiled(statement)
-        slot = self._slot()
-        async with slot.lock:
-            try:
-                if slot.connection is None or slot.connection.is_closed():
-                    slot.connection = await asyncpg.connect(self._dsn, timeout=PG_CONNECT_TIMEOUT)
-                row: Row | None = await slot.connection.fetchrow(compiled.sql, *compiled.arguments(params))
-                return row
-            except Exception as error:  # whatever breaks the shortcut, the pool answers
-                log.debug(
-                    "direct PostgreSQL read failed (%s); reading through the pool", type(error).__name__
-                )
-                connection, slot.connection = slot.connection, None
-                if connection is not None:
-                    connection.terminate()
-        return await super().fetch_one(statement, params)
+        slot = await self._free.get()
+        try:
+            rows = await self._run(slot, statement, params)
+        finally:
+            self._free.put_nowait(slot)
+        if rows is None:
+            return await super().fetch_one(statement, params)
+        return rows[0] if rows else None
 
     async def close(self) -> None:
-        for slot in self._slots:
-            async with slot.lock:
-                if slot.connection is not None:
-                    await slot.connection.close()
-                    slot.connection = None
+        slots = [await self._free.get() for _ in range(PG_CONNECTIONS)]  # waits for reads in flight
+        for slot in slots:
+            connection, slot.connection = slot.connection, None
+            if connection is not None:
+                await connection.close()
+            self._free.put_nowait(slot)
 
 
 def create_row_reader(settings: Settings, engine: AsyncEngine) -> RowReader:
