@@ -83,21 +83,22 @@ class CachedRead:
     principal: Principal
     generation: int | None
     cache: ReplyCache
+    context: AppContext  # carried here: one dependency fewer to resolve on every cached read
 
 
 def _cached_read(role: Role, generation: str):  # type: ignore[no-untyped-def]
-    async def dependency(
-        request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-    ) -> CachedRead:
+    async def dependency(request: Request) -> CachedRead:
         context = get_context(request)
-        token = bearer_token(authorization)
+        # Read from the request itself: a declared Header parameter costs FastAPI's per-parameter
+        # validation machinery on the hottest path (it is not in the schema either way).
+        token = bearer_token(request.headers.get("authorization"))
         # One statement on the direct read path, no session: a cache hit costs this one round trip.
         principal, value, due = await accounts.authenticate_directly(context.rows, token, role, generation)
         if due:
             async with context.sessions.begin() as session:
                 await accounts.touch(session, principal)
         cache: ReplyCache = request.app.state.reply_cache
-        return CachedRead(principal=principal, generation=value, cache=cache)
+        return CachedRead(principal=principal, generation=value, cache=cache, context=context)
 
     dependency.__name__ = f"read_{generation}_as_{role.value}"
     return dependency

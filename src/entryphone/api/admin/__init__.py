@@ -20,9 +20,9 @@ from entryphone.api.admin import (
 PREFIX = "/api/admin/v1"
 ROUTERS = [
     groups.router,
+    intercoms.router,  # right after groups: the most read paths are matched early
     configurations.router,
     cameras.router,
-    intercoms.router,
     flats.router,
     keys.router,
     codes.router,

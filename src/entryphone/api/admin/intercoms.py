@@ -147,7 +147,6 @@ class MatrixOut(BaseModel):
 async def list_intercoms(
     request: Request,
     read: AdminIntercomsRead,
-    context: Context,
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
@@ -168,9 +167,9 @@ async def list_intercoms(
     query = repository.list_query(
         search=search, group_id=group_id, vendor=vendor, status=status, is_online=is_online, mac=mac
     )
-    async with context.sessions() as session:
+    async with read.context.sessions() as session:
         result = await paginate(session, query, params)
-        items = await intercom_replies(session, context.secrets, list(result.items))
+        items = await intercom_replies(session, read.context.secrets, list(result.items))
     page = build_page(request, items, result.total, params)
     return Response(read.cache.put(key, read.generation, page.model_dump_json().encode()), media_type=JSON)
 
@@ -197,13 +196,13 @@ async def create_intercom(
 
 
 @router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
-async def show_intercom(intercom: IdPath, read: AdminIntercomsRead, context: Context) -> Response:
+async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
     key = ("admin.intercom", intercom)
     body = read.cache.get(key, read.generation)
     if body is None:
-        async with context.sessions() as session:
+        async with read.context.sessions() as session:
             record = await service.get_live(session, intercom)
-            reply = await intercom_reply(session, context.secrets, record)
+            reply = await intercom_reply(session, read.context.secrets, record)
         body = read.cache.put(key, read.generation, reply.model_dump_json().encode())
     return Response(body, media_type=JSON)
 
