@@ -74,6 +74,10 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
             return
         _print_tour(settings, data, state_dir)
         await serving
+        if server.should_exit:
+            # Only a signal stops the server here. uvicorn re-raises it once stopped, which normally
+            # ends this task as interrupted; make sure the exit status says so (130) in any case.
+            raise KeyboardInterrupt
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()
