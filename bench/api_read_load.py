@@ -6,7 +6,8 @@ Reads a JSON plan on stdin: {"base": url, "concurrency": n, "seconds": s, "max_r
 For each target in turn: a warm-up (not recorded), then `concurrency` connections (one aiohttp
 connector, keep-alive) each sending requests back to back, a random path with a random header set
 each time, until `seconds` have passed or `max_requests` were sent. A target with "once": true has
-no warm-up and sends each of its paths exactly once, in order (the first read of every object).
+no warm-up and sends each of its paths exactly once, in order (the first read of every object),
+however long that takes.
 Prints `start <name>` when the measured window opens and one JSON line of results when it closes
 (the parent samples CPU there).
 """
@@ -34,7 +35,9 @@ async def _window(
     statuses: dict[int, int] = {}
     sent = 0
     max_requests = plan.get("max_requests") or 0
-    deadline = time.perf_counter() + seconds
+    # A "once" target runs until every path was sent, however long that takes on a slow machine
+    # (otherwise the objects it did not reach would be first read, uncached, in the next window).
+    deadline = float("inf") if target.get("once") else time.perf_counter() + seconds
     byte_count = 0
 
     once = iter(paths) if target.get("once") else None  # each path exactly once, in order
