@@ -27,7 +27,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
-from entryphone.context import AppContext
+from entryphone.context import AppContext, in_transaction
 from entryphone.db import migrate
 from entryphone.models import Intercom
 
@@ -253,15 +253,7 @@ def fresh_database(backend: str, database_url: str | None) -> Iterator[tuple[str
 def in_session(settings: Settings, work: Callable[[AsyncSession, AppContext], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction (blocking; call it outside any event loop)."""
 
-    async def runner() -> T:
-        context = AppContext.build(settings)
-        try:
-            async with context.sessions() as session, session.begin():
-                return await work(session, context)
-        finally:
-            await context.close()
-
-    return asyncio.run(runner())
+    return asyncio.run(in_transaction(settings, work))
 
 
 def seed_intercoms(settings: Settings, devices: Sequence[dict[str, Any]], **fields: Any) -> list[int]:

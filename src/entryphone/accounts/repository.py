@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import String, bindparam, case, delete, func, null, or_, select, update
+from sqlalchemy import ColumnElement, String, bindparam, case, delete, func, null, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,29 +45,29 @@ _TOKEN_COLUMNS = (
     Account.is_active,
     Account.expired_at,
 )
-# Built once: building a statement costs more CPU than running this one (measured in bench/api_read).
-_TOKEN_STATE: AnySelect = (
-    select(*_TOKEN_COLUMNS, null().label("generation"))
-    .join(Account, Account.id == ApiToken.account_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
 _GENERATION = (
     select(ReadGeneration.value)
     .where(ReadGeneration.name == bindparam("generation"))
     .scalar_subquery()
     .label("generation")
 )
-_TOKEN_STATE_WITH_GENERATION: AnySelect = (
-    select(*_TOKEN_COLUMNS, _GENERATION)
-    .join(Account, Account.id == ApiToken.account_id)
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
+
+
+def _token_query(match: ColumnElement[bool], *columns: Any) -> AnySelect:
+    return select(*columns).join(Account, Account.id == ApiToken.account_id).where(match)
+
+
+# Built once: building a statement costs more CPU than running this one (measured in bench/api_read).
+_ONE_TOKEN = ApiToken.token_hash == bindparam("token_hash")
+_TOKEN_STATE = _token_query(_ONE_TOKEN, *_TOKEN_COLUMNS, null().label("generation"))
+_TOKEN_STATE_WITH_GENERATION = _token_query(_ONE_TOKEN, *_TOKEN_COLUMNS, _GENERATION)
 # The same for many tokens at once (PostgreSQL), the hash first: the direct reader batches the
 # concurrent requests' lookups into one round trip (db/row_reader.py).
-_TOKENS_STATE_WITH_GENERATION: AnySelect = (
-    select(ApiToken.token_hash, *_TOKEN_COLUMNS, _GENERATION)
-    .join(Account, Account.id == ApiToken.account_id)
-    .where(ApiToken.token_hash == func.any(bindparam("token_hashes", type_=postgresql.ARRAY(String))))
+_TOKENS_STATE_WITH_GENERATION = _token_query(
+    ApiToken.token_hash == func.any(bindparam("token_hashes", type_=postgresql.ARRAY(String))),
+    ApiToken.token_hash,
+    *_TOKEN_COLUMNS,
+    _GENERATION,
 )
 _TOKEN_READ = KeyedRead(
     one=_TOKEN_STATE_WITH_GENERATION,

@@ -42,6 +42,7 @@ Row = Sequence[Any]
 AnySelect = Select[*tuple[Any, ...]]
 PG_CONNECTIONS = 4
 PG_CONNECT_TIMEOUT = 5.0
+PG_COMMAND_TIMEOUT = 5.0  # a hung query falls back to the pool instead of holding requests
 
 
 def as_utc(value: datetime | str | None) -> datetime | None:
@@ -212,7 +213,9 @@ class _AsyncpgRowReader(RowReader):
         compiled = self.compiled(statement)
         try:
             if slot.connection is None or slot.connection.is_closed():
-                slot.connection = await asyncpg.connect(self._dsn, timeout=PG_CONNECT_TIMEOUT)
+                slot.connection = await asyncpg.connect(
+                    self._dsn, timeout=PG_CONNECT_TIMEOUT, command_timeout=PG_COMMAND_TIMEOUT
+                )
             rows: list[Row] = await slot.connection.fetch(compiled.sql, *compiled.arguments(params))
             return rows
         except Exception as error:  # whatever breaks the shortcut, the pool answers
