@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from entryphone import __version__
 from entryphone.api import admin, billing, client
+from entryphone.api.cached_reads import CachedReadsMiddleware
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.api.reply_cache import ReplyCache
@@ -69,6 +70,8 @@ def create_app(
     install_error_handlers(app)
     document_error_shapes(app)
     metrics = Metrics()
+    # Innermost: cache hits still pass the body limit and are timed like any request.
+    app.add_middleware(CachedReadsMiddleware, reads=admin.CACHED_READS, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health.router)

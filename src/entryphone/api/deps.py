@@ -75,6 +75,21 @@ def _surface(role: Role):  # type: ignore[no-untyped-def]
     return dependency
 
 
+CHECKED_TOKEN_KEY = "entryphone.checked_token"  # noqa: S105 (a scope key, not a secret)
+
+
+@dataclass(frozen=True)
+class CheckedToken:
+    """A token check already made for this request by the cached-reads middleware
+    (api/cached_reads.py) before it missed, so the route does not read the token a second time."""
+
+    token: str
+    role: Role
+    generation: str
+    principal: Principal
+    value: int | None
+
+
 @dataclass(frozen=True)
 class CachedRead:
     """A read that may be answered from the reply cache (api/reply_cache.py): the caller, and the
@@ -92,11 +107,20 @@ def _cached_read(role: Role, generation: str):  # type: ignore[no-untyped-def]
         # Read from the request itself: a declared Header parameter costs FastAPI's per-parameter
         # validation machinery on the hottest path (it is not in the schema either way).
         token = bearer_token(request.headers.get("authorization"))
-        # One statement on the direct read path, no session: a cache hit costs this one round trip.
-        principal, value, due = await accounts.authenticate_directly(context.rows, token, role, generation)
-        if due:
-            async with context.sessions.begin() as session:
-                await accounts.touch(session, principal)
+        checked = request.scope.get(CHECKED_TOKEN_KEY)
+        if isinstance(checked, CheckedToken) and (checked.token, checked.role, checked.generation) == (
+            token,
+            role,
+            generation,
+        ):
+            principal, value = checked.principal, checked.value  # its last_used_at was not due
+        else:
+            # One statement on the direct read path, no session: a cache hit costs one round trip.
+            rows = context.rows
+            principal, value, due = await accounts.authenticate_directly(rows, token, role, generation)
+            if due:
+                async with context.sessions.begin() as session:
+                    await accounts.touch(session, principal)
         cache: ReplyCache = request.app.state.reply_cache
         return CachedRead(principal=principal, generation=value, cache=cache, context=context)
 

@@ -17,7 +17,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = scope_header(scope, b"content-length")
         if declared is not None:
             if not declared.isdigit():
                 await _reply(send, 400, "Invalid Content-Length header.")
@@ -53,7 +53,7 @@ class _BodyTooLarge(HTTPException):
         super().__init__(status_code=413)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
             return bytes(value).decode("latin-1").strip()

@@ -31,6 +31,10 @@ class ReplyCache:
         self.hits += 1
         return entry[1]
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether a reply for `key` is kept, for whichever generation."""
+        return key in self._entries
+
     def put(self, key: Hashable, generation: int | None, body: bytes) -> bytes:
         """Keep `body` for `generation` (if it is known) and hand it back."""
         if generation is None:

@@ -195,9 +195,14 @@ async def create_intercom(
     return await intercom_reply(session, context.secrets, intercom)
 
 
+def show_key(intercom: int) -> tuple[str, int]:
+    """The reply-cache key of one admin intercom object (also answered before routing: admin/__init__.py)."""
+    return ("admin.intercom", intercom)
+
+
 @router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
 async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
-    key = ("admin.intercom", intercom)
+    key = show_key(intercom)
     body = read.cache.get(key, read.generation)
     if body is None:
         async with read.context.sessions() as session:
