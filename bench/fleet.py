@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import signal
@@ -54,6 +55,7 @@ from sqlalchemy import func, select
 
 from entryphone.config import Settings
 from entryphone.context import AppContext
+from entryphone.heap import tune_collector
 from entryphone.models import Intercom
 from entryphone.models.device_event import DeviceEventRecord
 
@@ -230,6 +232,12 @@ async def measure(
         result["supervisor_rss_idle_mib"] = total_rss(supervisor_pids)
         result["supervisor_open_fds"] = sum(open_fds(pid) for pid in supervisor_pids)
 
+        # The instrument must not pause inside what it times (a full collection of its own heap
+        # took 0.2-0.5 s between taking a swipe's send time and sending it): settled like the
+        # processes it measures (entryphone/heap.py).
+        gc.collect()
+        gc.freeze()
+        tune_collector()
         busy = CpuWindow({**pids, "bench": os.getpid()})
         sent, figures = await inject(devices, args.rate, args.seconds, args.seed, supervisor_pids)
         result.update(figures)

@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from entryphone.heap import HeapSettler, tune_collector
+
 from .device import Timings
 from .fleet import EmulatorFleet
 from .profile import ProfileName
@@ -22,15 +24,30 @@ from .profile import ProfileName
 app = typer.Typer(help="A faithful 2N Helios IP intercom emulator (HTTP API 2.21), many devices per process.")
 
 
+HEAP_CHECK_SECONDS = 2.0
+
+
 async def serve(fleet: EmulatorFleet, stop: asyncio.Event) -> None:
     await fleet.start()
+    settling = asyncio.create_task(_settle_heap(fleet))
     try:
         for device in fleet.devices:
             sys.stdout.write(json.dumps(device.describe()) + "\n")
         sys.stdout.flush()
         await stop.wait()
     finally:
+        settling.cancel()
         await fleet.stop()
+
+
+async def _settle_heap(fleet: EmulatorFleet) -> None:
+    """Freeze the heap as the fleet and its subscribers grow (entryphone/heap.py): full collections
+    of a 5,000-panel heap stopped every panel for up to 1.5 s."""
+    tune_collector()
+    settler = HeapSettler()
+    while True:
+        settler.observe(fleet.population())
+        await asyncio.sleep(HEAP_CHECK_SECONDS)
 
 
 def run_emulator(

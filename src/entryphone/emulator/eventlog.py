@@ -12,7 +12,7 @@ import asyncio
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -97,7 +97,7 @@ class EventLog:
         return self._next_id - 1
 
     @property
-    def subscriptions(self) -> Iterable[Subscription]:
+    def subscriptions(self) -> Collection[Subscription]:
         return self._subscriptions.values()
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:

@@ -79,6 +79,11 @@ class EmulatorFleet:
     async def stop(self) -> None:
         await asyncio.gather(*(d.stop() for d in self.devices), return_exceptions=True)
 
+    def population(self) -> int:
+        """What the process's long-lived heap grows with: running panels and their log channels."""
+        running = [device for device in self.devices if device.running]
+        return len(running) + sum(len(device.boot.log.subscriptions) for device in running)
+
     async def __aenter__(self) -> EmulatorFleet:
         await self.start()
         return self
