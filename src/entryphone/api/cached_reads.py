@@ -70,9 +70,9 @@ class CachedReadsMiddleware:
 
     async def _cached(self, scope: Scope, read: CachedRead, ident: int) -> bytes | None:
         state = scope["app"].state
-        cache: ReplyCache = state.reply_cache
+        cache: ReplyCache | None = getattr(state, "reply_cache", None)  # None: not started yet
         key = read.key(ident)
-        if not cache.holds(key):
+        if cache is None or not cache.holds(key):
             return None  # a first read: the route reads the token itself
         try:
             token = bearer_token(scope_header(scope, b"authorization"))
