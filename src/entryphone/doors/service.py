@@ -33,7 +33,9 @@ class DoorOpener(Protocol):
 
     def supports(self, vendor: str) -> bool: ...
 
-    async def open_door(self, intercom_id: int) -> object: ...
+    async def open_door(self, intercom: Intercom) -> object:
+        """`intercom` as the caller has just read it (live, the caller's to open)."""
+        ...
 
 
 async def open_door(
@@ -60,7 +62,7 @@ async def open_door(
         await _finish(sessions, request, NO_DRIVER, message)
         raise Conflict(message)
     try:
-        await opener.open_door(intercom.id)
+        await opener.open_door(intercom)
     except EntryphoneError as exc:  # Conflict (e.g. no device connection set) or DeviceError
         await _finish(sessions, request, FAILED, exc.message)
         raise

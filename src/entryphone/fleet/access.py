@@ -67,13 +67,13 @@ class DeviceAccess:
     def driver(self, intercom: Intercom, timeout: float | None = None) -> DeviceDriver:
         """A driver for the intercom, reused while its connection settings stay the same: the
         driver keeps what it learnt (probe, Digest nonce), so a command costs one device call."""
-        target = self.target(intercom, timeout)
-        key = (intercom.id, target.timeout)
+        # Looked up before the target is built: building it decrypts the device password.
+        key = (intercom.id, timeout or self.settings.device_timeout)
         cached = self._drivers.get(key)
         fingerprint = connection_fingerprint(intercom)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
-        driver = self.registry.create(target, self.session)
+        driver = self.registry.create(self.target(intercom, timeout), self.session)
         self._drivers[key] = (fingerprint, driver)
         return driver
 

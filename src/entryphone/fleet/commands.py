@@ -38,8 +38,8 @@ class FleetCommands:
     def _driver(self, intercom: Intercom) -> DeviceDriver:
         return self.access.driver(intercom, timeout=self.context.settings.command_timeout)
 
-    async def open_door(self, intercom_id: int, duration: float | None = None) -> DoorOpenResult:
-        intercom = await self._intercom(intercom_id)
+    async def open_door(self, intercom: Intercom, duration: float | None = None) -> DoorOpenResult:
+        """`intercom` as the route has just read it: a second read would cost a statement per open."""
         seconds = duration if duration is not None else intercom.door_open_time_general
         return await self._driver(intercom).open_door(DOOR_SWITCH, float(seconds) if seconds else None)
 

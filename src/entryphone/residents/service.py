@@ -133,13 +133,19 @@ async def flats_of(
     return (await repository.memberships(session, account_id, [intercom_id])).get(intercom_id, [])
 
 
-async def require_permission(
+async def require_permitted(
     session: AsyncSession, account_id: int, intercom_id: int, permission: str
-) -> IntercomFlat:
-    """The first of the resident's flats on the intercom that grants `permission`; 422 if none does."""
-    for resident, flat in await flats_of(session, account_id, intercom_id):
+) -> tuple[Intercom, IntercomFlat]:
+    """The intercom, if it is the resident's and confirmed (NotFound otherwise, as
+    require_confirmed), and the first of their flats on it that grants `permission` (422 if none
+    does). A resident attached to a flat is confirmed, so the usual case costs two statements."""
+    intercom = await get_visible(session, account_id, intercom_id)
+    attached = await flats_of(session, account_id, intercom_id)
+    if not attached and await status_of(session, account_id, intercom_id) != CONFIRMED:
+        raise NotFound()
+    for resident, flat in attached:
         if getattr(resident, permission):
-            return flat
+            return intercom, flat
     raise ValidationFailed.one("intercom", "You are not allowed to do this on this intercom.")
 
 

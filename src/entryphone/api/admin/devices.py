@@ -22,6 +22,7 @@ from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.fleet.runtime import access_of, commands_of
 from entryphone.fleet.status import device_status
 from entryphone.intercoms import service as intercoms
+from entryphone.models import Intercom
 
 router = APIRouter(prefix="/intercoms", tags=["admin: devices"])
 
@@ -45,8 +46,8 @@ class _AdminDoor:
     def supports(self, vendor: str) -> bool:
         return self._commands.supports(vendor)
 
-    async def open_door(self, intercom_id: int) -> None:
-        await self._commands.open_door(intercom_id, self._duration)
+    async def open_door(self, intercom: Intercom) -> None:
+        await self._commands.open_door(intercom, self._duration)
 
 
 @router.post(

@@ -41,8 +41,9 @@ async def list_codes(
 async def create_code(
     intercom: IdPath, body: CodeCreate, caller: Resident, session: DbSession, publisher: Publisher
 ) -> CodeOut:
-    record = await residents.require_confirmed(session, caller.account_id, intercom)
-    flat = await residents.require_permission(session, caller.account_id, intercom, "is_open_door_code")
+    record, flat = await residents.require_permitted(
+        session, caller.account_id, intercom, "is_open_door_code"
+    )
     code = await codes.create_code(
         session,
         intercom=record,

@@ -116,8 +116,9 @@ async def choose_flat(
 
 @router.post("/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door")
 async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
-    record = await residents.require_confirmed(session, caller.account_id, intercom)
-    await residents.require_permission(session, caller.account_id, intercom, "is_open_door_app")
+    record, _flat = await residents.require_permitted(
+        session, caller.account_id, intercom, "is_open_door_app"
+    )
     # The device call must not run inside the request's transaction: end it (reads only so far).
     await session.commit()
     opener = context.services.get(doors.SERVICE_NAME)
