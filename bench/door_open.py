@@ -6,22 +6,26 @@ Processes: emulated 2.4x panels (`python -m entryphone.emulator.cli`, plain HTTP
 and this program. Seeding goes through the domain services: one `2n` intercom per panel with flats,
 residents attached to a flat with `is_open_door_app`, one token each, and an admin.
 
-Measured, each as closed loops of `--concurrency` callers doing `--rounds` opens each:
+Measured, each as loops of callers doing `--rounds` opens each:
 1. device: the 2N `switch/ctrl?action=trigger` sent straight to the panel with the helios client
    (what the platform itself sends; the panel answers once the switch is on) - the device's own time;
 2. client API: `POST /api/v1/intercom/{id}/open-door` (Bearer token, X-Client, X-UUID); 204 means
    the panel confirmed the switch;
 3. admin API: `POST /api/admin/v1/intercoms/{id}/open-door`;
-each also with a single caller, so queueing and per-request cost can be told apart.
-Overhead = API percentile minus device percentile at the same concurrency.
+each under three loads: one caller (the cost of one open, no queueing); `--residents` residents who
+each wait a random think time (exponential, mean `--think` seconds) between the answer and their next
+tap, as people do (the target's load); and the same residents with no think time at all (closed
+loops: the server saturates, which measures its capacity, not a resident's wait).
+Overhead = API percentile minus device percentile under the same load.
 
-Run: .venv/bin/python bench/door_open.py [--residents 50] [--rounds 20] [--quick]
+Run: .venv/bin/python bench/door_open.py [--residents 50] [--rounds 20] [--think 1.0] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import signal
 import subprocess
 import sys
@@ -118,13 +122,28 @@ def door_requests(settings: Settings) -> dict[str, int]:
 Call = Callable[[int, int], Awaitable[int]]  # (caller index, round) -> HTTP status (204/200 = ok)
 
 
-async def closed_loop(callers: int, rounds: int, call: Call) -> dict[str, Any]:
-    """`callers` concurrent loops of `rounds` calls each; latency of every call."""
+@dataclass(frozen=True)
+class Load:
+    """How the callers behave: `think` is the mean pause (s) between an answer and the next call."""
+
+    key: str
+    label: str
+    callers: int
+    think: float = 0.0
+
+
+async def run_load(load: Load, rounds: int, call: Call, rng: random.Random) -> dict[str, Any]:
+    """`load.callers` concurrent loops of `rounds` calls each; latency of every call."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
+    # Drawn up front, so every path measured under this load gets the same pauses.
+    pauses = [[rng.expovariate(1 / load.think) if load.think else 0.0 for _ in range(rounds)]
+              for _ in range(load.callers)]  # fmt: skip
 
     async def loop(index: int) -> None:
         for number in range(rounds):
+            if pauses[index][number]:
+                await asyncio.sleep(pauses[index][number])
             started = time.perf_counter()
             try:
                 status = await call(index, number)
@@ -135,10 +154,11 @@ async def closed_loop(callers: int, rounds: int, call: Call) -> dict[str, Any]:
             statuses[status] += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(loop(i) for i in range(callers)))
+    await asyncio.gather(*(loop(i) for i in range(load.callers)))
     wall = time.perf_counter() - started
     return {
-        "callers": callers,
+        "callers": load.callers,
+        "think_s": load.think,
         "requests": len(latencies),
         "ok": statuses[204] + statuses[200],
         "statuses": {str(k): v for k, v in statuses.items()},
@@ -196,17 +216,25 @@ async def measure(
                 return reply.status
 
         # Warm-up: Digest nonces, connections, the server's first requests; not measured.
-        await closed_loop(len(residents), 1, device)
-        await closed_loop(min(len(residents), 5), 1, client_api)
+        warm = random.Random(0)
+        await run_load(Load("warm", "", len(residents)), 1, device, warm)
+        await run_load(Load("warm", "", min(len(residents), 5)), 1, client_api, warm)
         for name, call in (("device", device), ("client_api", client_api), ("admin_api", admin_api)):
-            single = await closed_loop(1, args.rounds, call)
-            window = CpuWindow({"server": server_pid})
-            many = await closed_loop(len(residents), args.rounds, call)
-            many["server_cores"] = round(window.cores()["server"], 3)
-            many["server_cores_starved"] = round(window.starved()["server"], 3)
-            results[f"{name}_1"] = single
-            results[f"{name}_{len(residents)}"] = many
+            for number, load in enumerate(loads(args)):
+                window = CpuWindow({"server": server_pid})
+                figures = await run_load(load, args.rounds, call, random.Random(number))
+                figures["server_cores"] = round(window.cores()["server"], 3)
+                figures["server_cores_starved"] = round(window.starved()["server"], 3)
+                results[f"{name}_{load.key}"] = figures
     return results
+
+
+def loads(args: argparse.Namespace) -> list[Load]:
+    return [
+        Load("single", "1 caller", 1),
+        Load("residents", f"{args.residents}, think {args.think:g} s", args.residents, args.think),
+        Load("saturated", f"{args.residents}, no think time", args.residents),
+    ]
 
 
 def wait_ready(url: str, token: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -263,6 +291,9 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=50, help="concurrent residents")
     parser.add_argument("--intercoms", type=int, default=10, help="emulated panels the residents share")
     parser.add_argument("--rounds", type=int, default=20, help="opens per resident")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause (s) between a resident's answer and next tap"
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--database-url", help="an empty database to migrate and use instead")
     parser.add_argument("--no-supervisor", action="store_true", help="serve without the fleet supervisor")
@@ -271,42 +302,47 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 opens per resident")
     parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
     args = parser.parse_args()
+    if args.residents < 1 or args.intercoms < 1 or args.rounds < 1 or args.think < 0:
+        parser.error("--residents, --intercoms and --rounds must be at least 1, --think not negative")
     if args.quick:
         args.rounds = 3
     result = run(args)
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else args.backend
     result.update({"backend": backend, "intercoms": args.intercoms, "supervisor": not args.no_supervisor})
     rows = []
-    for name, label in (("device", "device: switch/ctrl direct"), ("client_api", "client open-door"),
-                        ("admin_api", "admin open-door")):  # fmt: skip
-        for callers in (1, args.residents):
-            figures = result[f"{name}_{callers}"]
+    paths = (("device", "device: switch/ctrl direct"), ("client_api", "client open-door"),
+             ("admin_api", "admin open-door"))  # fmt: skip
+    for name, label in paths:
+        for load in loads(args):
+            figures = result[f"{name}_{load.key}"]
             rows.append(
                 (
                     label,
-                    callers,
+                    load.label,
                     figures["requests"],
                     figures["ok"],
                     f"{figures['per_s']:.0f}",
+                    f"{figures['server_cores']:.2f}",
                     figures["p50_ms"],
                     figures["p99_ms"],
                     figures["max_ms"],
                 )
             )
-    for name in ("client_api", "admin_api"):
-        for callers in (1, args.residents):
-            api, device = result[f"{name}_{callers}"], result[f"device_{callers}"]
-            result[f"{name}_{callers}_overhead_p50_ms"] = round(api["p50_ms"] - device["p50_ms"], 2)
-            result[f"{name}_{callers}_overhead_p99_ms"] = round(api["p99_ms"] - device["p99_ms"], 2)
+    for name, label in paths[1:]:
+        for load in loads(args):
+            api, device = result[f"{name}_{load.key}"], result[f"device_{load.key}"]
+            result[f"{name}_{load.key}_overhead_p50_ms"] = round(api["p50_ms"] - device["p50_ms"], 2)
+            result[f"{name}_{load.key}_overhead_p99_ms"] = round(api["p99_ms"] - device["p99_ms"], 2)
             rows.append(
                 (
-                    f"overhead {name.replace('_', ' ')} - device",
-                    callers,
+                    f"overhead: {label} - device",
+                    load.label,
                     "",
                     "",
                     "",
-                    result[f"{name}_{callers}_overhead_p50_ms"],
-                    result[f"{name}_{callers}_overhead_p99_ms"],
+                    "",
+                    result[f"{name}_{load.key}_overhead_p50_ms"],
+                    result[f"{name}_{load.key}_overhead_p99_ms"],
                     "",
                 )
             )
@@ -316,7 +352,7 @@ def main() -> None:
         f"{args.rounds} opens each "
         f"({backend}, supervisor {'on' if not args.no_supervisor else 'off'}); "
         f"door_open_requests: {result['door_open_requests']}",
-        ["path", "callers", "requests", "ok", "req/s", "p50 ms", "p99 ms", "max ms"],
+        ["path", "callers", "requests", "ok", "req/s", "server cores", "p50 ms", "p99 ms", "max ms"],
         rows,
         result,
     )
