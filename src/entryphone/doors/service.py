@@ -4,8 +4,10 @@ The device layer is a `DoorOpener` the fleet registers in `context.services["doo
 one is registered, or when it has no driver for the intercom's vendor, the request is recorded as
 `no_driver` and refused with a Conflict: the door is never reported open when it was not.
 
-The device call runs outside any transaction (it may take seconds): the request and its outcome
-are written in two short transactions of their own, so the record survives a failure.
+The device call runs outside any transaction (it may take seconds). The request is written in the
+caller's transaction (which has only read so far: who may open which door), committed before the
+device is called; the outcome is written in a short transaction of its own afterwards. So the
+record exists before the door can open, and survives a failure.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class DoorOpener(Protocol):
 
 
 async def open_door(
+    session: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
     opener: DoorOpener | None,
     intercom: Intercom,
@@ -46,15 +49,17 @@ async def open_door(
     account_id: int,
     device_uuid: str | None,
 ) -> DoorOpenRequest:
-    """Call with no transaction open. Raises Conflict (no driver, or the opener cannot reach this
-    intercom) or DeviceError (the device failed); the request is recorded either way."""
-    async with sessions() as session, session.begin():
-        request = await repository.add(
-            session,
-            DoorOpenRequest(
-                intercom_id=intercom.id, account_id=account_id, device_uuid=device_uuid, status=PENDING
-            ),
-        )
+    """`session`: the caller's, in which `intercom` was read; it is committed here (one transaction
+    fewer per open than a session of its own) and must not be used for writes after. Raises
+    Conflict (no driver, or the opener cannot reach this intercom) or DeviceError (the device
+    failed); the request is recorded either way."""
+    request = await repository.add(
+        session,
+        DoorOpenRequest(
+            intercom_id=intercom.id, account_id=account_id, device_uuid=device_uuid, status=PENDING
+        ),
+    )
+    await session.commit()
     if opener is None or not opener.supports(intercom.vendor):
         message = (
             f"No device driver is connected for vendor '{intercom.vendor}' yet; the door was not opened."

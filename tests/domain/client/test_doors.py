@@ -52,13 +52,15 @@ async def test_outcomes_are_recorded(
     try:
         async with context.sessions() as session:
             intercom = await intercoms.get_live(session, intercom_id)
-        if raises is None:
-            await doors.open_door(context.sessions, opener, intercom, account_id=resident.id, device_uuid="p")
-        else:
-            with pytest.raises(raises):
+            if raises is None:
                 await doors.open_door(
-                    context.sessions, opener, intercom, account_id=resident.id, device_uuid="p"
+                    session, context.sessions, opener, intercom, account_id=resident.id, device_uuid="p"
                 )
+            else:
+                with pytest.raises(raises):
+                    await doors.open_door(
+                        session, context.sessions, opener, intercom, account_id=resident.id, device_uuid="p"
+                    )
         async with context.sessions() as session:
             request = await doors.latest(session, intercom_id)
         assert request is not None and request.status == status and request.finished_at is not None

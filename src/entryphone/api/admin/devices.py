@@ -61,8 +61,9 @@ async def open_door(
     body: OpenDoorIn | None = None,
 ) -> Response:
     record = await intercoms.get_live(session, intercom)
-    await session.commit()  # no transaction stays open across the device call
+    # Records the request in this transaction and ends it before the device is called.
     await doors.open_door(
+        session,
         context.sessions,
         _AdminDoor(context, body.duration if body else None),
         record,

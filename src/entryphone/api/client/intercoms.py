@@ -119,11 +119,10 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
     record, _flat = await residents.require_permitted(
         session, caller.account_id, intercom, "is_open_door_app"
     )
-    # The device call must not run inside the request's transaction: end it (reads only so far).
-    await session.commit()
     opener = context.services.get(doors.SERVICE_NAME)
+    # Records the request in this transaction and ends it before the device is called.
     await doors.open_door(
-        context.sessions, opener, record, account_id=caller.account_id, device_uuid=caller.device
+        session, context.sessions, opener, record, account_id=caller.account_id, device_uuid=caller.device
     )
     return Response(status_code=204)
 
