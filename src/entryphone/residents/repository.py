@@ -55,6 +55,19 @@ _MEMBERSHIPS = (
     .where(FlatResident.account_id == _ACCOUNT, IntercomFlat.intercom_id.in_(_IDS))
     .order_by(IntercomFlat.flat)
 )
+# The intercom with the resident's flats on it: a resident attached to a flat of a live intercom
+# sees it and is confirmed on it, so one statement answers a door open's checks.
+_ATTACHED_TO = (
+    select(Intercom, FlatResident, IntercomFlat)
+    .join(IntercomFlat, IntercomFlat.intercom_id == Intercom.id)
+    .join(FlatResident, FlatResident.flat_id == IntercomFlat.id)
+    .where(
+        FlatResident.account_id == _ACCOUNT,
+        Intercom.id == bindparam("intercom_id"),
+        Intercom.status != DELETED,
+    )
+    .order_by(IntercomFlat.flat)
+)
 _OWN_ROWS = select(ResidentIntercom).where(
     ResidentIntercom.account_id == _ACCOUNT, ResidentIntercom.intercom_id.in_(_IDS)
 )
@@ -92,6 +105,14 @@ async def memberships(
     for resident, flat in rows.all():
         found.setdefault(flat.intercom_id, []).append((resident, flat))
     return found
+
+
+async def attached_to(
+    session: AsyncSession, account_id: int, intercom_id: int
+) -> list[tuple[Intercom, FlatResident, IntercomFlat]]:
+    """The live intercom once per flat of the resident's on it, lowest flat first; [] if none."""
+    rows = await session.execute(_ATTACHED_TO, {"account_id": account_id, "intercom_id": intercom_id})
+    return [(intercom, resident, flat) for intercom, resident, flat in rows.tuples()]
 
 
 async def own_rows(

@@ -138,12 +138,12 @@ async def require_permitted(
 ) -> tuple[Intercom, IntercomFlat]:
     """The intercom, if it is the resident's and confirmed (NotFound otherwise, as
     require_confirmed), and the first of their flats on it that grants `permission` (422 if none
-    does). A resident attached to a flat is confirmed, so the usual case costs two statements."""
-    intercom = await get_visible(session, account_id, intercom_id)
-    attached = await flats_of(session, account_id, intercom_id)
-    if not attached and await status_of(session, account_id, intercom_id) != CONFIRMED:
-        raise NotFound()
-    for resident, flat in attached:
+    does). A resident attached to a flat of a live intercom sees it and is confirmed on it, so the
+    usual case costs one statement."""
+    attached = await repository.attached_to(session, account_id, intercom_id)
+    if not attached:  # not visible, not confirmed (NotFound), or confirmed without a flat (422)
+        await require_confirmed(session, account_id, intercom_id)
+    for intercom, resident, flat in attached:
         if getattr(resident, permission):
             return intercom, flat
     raise ValidationFailed.one("intercom", "You are not allowed to do this on this intercom.")
