@@ -112,7 +112,7 @@ async def attached_to(
 ) -> list[tuple[Intercom, FlatResident, IntercomFlat]]:
     """The live intercom once per flat of the resident's on it, lowest flat first; [] if none."""
     rows = await session.execute(_ATTACHED_TO, {"account_id": account_id, "intercom_id": intercom_id})
-    return [(intercom, resident, flat) for intercom, resident, flat in rows.tuples()]
+    return [(intercom, resident, flat) for intercom, resident, flat in rows.all()]
 
 
 async def own_rows(
