@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import random
 import signal
 import subprocess
@@ -304,8 +305,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 opens per resident")
     parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
     args = parser.parse_args()
-    if args.residents < 1 or args.intercoms < 1 or args.rounds < 1 or args.think < 0:
-        parser.error("--residents, --intercoms and --rounds must be at least 1, --think not negative")
+    if min(args.residents, args.intercoms, args.rounds) < 1 or not 0 <= args.think < math.inf:
+        parser.error("--residents, --intercoms and --rounds must be at least 1; --think a finite number >= 0")
     if args.quick:
         args.rounds = 3
     result = run(args)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,28 +175,23 @@ class OneHopConnection(aiosqlite.Connection):
         if self._held is None:
             self._held = await self._gate.acquire()
 
-    def _leave_gate(self) -> None:
-        held, self._held = self._held, None
-        if held is not None and held.locked():
-            held.release()
+    async def _ending(self, end: Awaitable[None]) -> None:
+        """Run what ends the transaction, then let the next writer in, whatever happened."""
+        try:
+            await end
+        finally:
+            held, self._held = self._held, None
+            if held is not None:
+                held.release()
 
     async def commit(self) -> None:
-        try:
-            await super().commit()
-        finally:
-            self._leave_gate()
+        await self._ending(super().commit())
 
     async def rollback(self) -> None:
-        try:
-            await super().rollback()
-        finally:
-            self._leave_gate()
+        await self._ending(super().rollback())
 
     async def close(self) -> None:
-        try:
-            await super().close()
-        finally:
-            self._leave_gate()
+        await self._ending(super().close())
 
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run `function(sqlite3_connection, *args)` on this connection's thread: one hand-off."""
