@@ -14,7 +14,8 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.db import generations
 from entryphone.db.base import utcnow
-from entryphone.models import Account, ApiToken, Role
+from entryphone.intercoms import repository as intercoms_repository
+from entryphone.models import Account, ApiToken, Intercom, Role
 from entryphone.security.tokens import hash_token
 from tests.support import seed
 
@@ -105,5 +106,32 @@ async def test_concurrent_lookups_each_get_their_own_row(settings: Settings) -> 
         )
         for token, answer in zip(tokens, answers, strict=True):
             assert answer == expected.get(token), token
+    finally:
+        await context.close()
+
+
+async def test_a_statement_with_values_of_its_own_reads_the_same_directly(settings: Settings) -> None:
+    """A value written into a statement (`status != 'deleted'`) is bound on the direct path too."""
+    context = AppContext.build(settings)
+    try:
+        async with context.sessions.begin() as session:
+            intercom = Intercom(
+                title="Row reader", vendor="2n", ip="192.0.2.7", port=8080, login="admin",
+                password_encrypted=context.secrets.encrypt("device-pass"), tls_allow_self_signed=True,
+                door_open_time_general=7,
+            )  # fmt: skip
+            session.add(intercom)
+            await session.flush()
+            intercom_id = intercom.id
+        found = await intercoms_repository.live_connection(context.rows, intercom_id)
+        assert found is not None
+        assert (found.id, found.vendor, found.ip, found.port, found.login) == (
+            intercom_id, "2n", "192.0.2.7", 8080, "admin",
+        )  # fmt: skip
+        assert found.tls_allow_self_signed is True and found.door_open_time_general == 7
+        assert context.secrets.decrypt(found.password_encrypted or "") == "device-pass"
+        async with context.sessions.begin() as session:
+            await session.execute(update(Intercom).where(Intercom.id == intercom_id).values(status="deleted"))
+        assert await intercoms_repository.live_connection(context.rows, intercom_id) is None
     finally:
         await context.close()

@@ -71,9 +71,16 @@ class _Compiled:
         compiled = statement.compile(dialect=engine.dialect)
         self.sql = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # Values written into the statement itself (`status != 'deleted'`) are anonymous binds.
+        self.fixed = {
+            name: bind.value
+            for name, bind in compiled.binds.items()
+            if name in self.names and not bind.required and bind.callable is None
+        }
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        return [params[name] for name in self.names]
+        fixed = self.fixed
+        return [params[name] if name in params else fixed[name] for name in self.names]
 
 
 class RowReader:

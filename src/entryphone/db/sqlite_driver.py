@@ -188,6 +188,11 @@ class OneHopConnection(aiosqlite.Connection):
         await self._ending(super().commit())
 
     async def rollback(self) -> None:
+        connection = self._connection
+        if connection is not None and not connection.in_transaction and self._held is None:
+            # Nothing to undo: the pool resets every connection it takes back, and most come back
+            # committed or having only read; a hand-off for that cost more than the read.
+            return
         await self._ending(super().rollback())
 
     async def close(self) -> None:

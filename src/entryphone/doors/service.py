@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from entryphone.db.base import utcnow
 from entryphone.doors import repository
 from entryphone.errors import Conflict, EntryphoneError
-from entryphone.models import Intercom
+from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models.door_open import DoorOpenRequest
 
 SERVICE_NAME = "door_opener"
@@ -35,7 +35,7 @@ class DoorOpener(Protocol):
 
     def supports(self, vendor: str) -> bool: ...
 
-    async def open_door(self, intercom: Intercom) -> object:
+    async def open_door(self, intercom: IntercomConnection) -> object:
         """`intercom` as the caller has just read it (live, the caller's to open)."""
         ...
 
@@ -44,7 +44,7 @@ async def open_door(
     session: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
     opener: DoorOpener | None,
-    intercom: Intercom,
+    intercom: IntercomConnection,
     *,
     account_id: int,
     device_uuid: str | None,

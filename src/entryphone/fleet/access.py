@@ -9,7 +9,7 @@ from entryphone.devices.driver import DeviceDriver
 from entryphone.devices.models import DeviceTarget
 from entryphone.devices.registry import DriverRegistry, default_registry
 from entryphone.errors import DeviceCannot
-from entryphone.models import Intercom
+from entryphone.intercoms.connection import IntercomConnection
 from entryphone.security.secretbox import SecretBox
 
 # Sockets: a long-poll plus a command or two per device; the total bounds a large fleet.
@@ -40,7 +40,7 @@ class DeviceAccess:
     def has_driver(self, vendor: str) -> bool:
         return self.registry.supports(vendor)
 
-    def target(self, intercom: Intercom, timeout: float | None = None) -> DeviceTarget:
+    def target(self, intercom: IntercomConnection, timeout: float | None = None) -> DeviceTarget:
         """How to reach the intercom's device. Raises DeviceCannot when that is not possible."""
         if not self.registry.supports(intercom.vendor):
             raise DeviceCannot(
@@ -64,7 +64,7 @@ class DeviceAccess:
             timeout=timeout or self.settings.device_timeout,
         )
 
-    def driver(self, intercom: Intercom, timeout: float | None = None) -> DeviceDriver:
+    def driver(self, intercom: IntercomConnection, timeout: float | None = None) -> DeviceDriver:
         """A driver for the intercom, reused while its connection settings stay the same: the
         driver keeps what it learnt (probe, Digest nonce), so a command costs one device call."""
         # Looked up before the target is built: building it decrypts the device password.
@@ -87,7 +87,7 @@ class DeviceAccess:
             self._session = None
 
 
-def connection_fingerprint(intercom: Intercom) -> tuple[object, ...]:
+def connection_fingerprint(intercom: IntercomConnection) -> tuple[object, ...]:
     """What, when changed, means the supervisor must reconnect to the device."""
     return (
         intercom.vendor,

@@ -14,6 +14,7 @@ from entryphone.devices.driver import DeviceDriver, VideoStream
 from entryphone.devices.models import DoorOpenResult, Snapshot
 from entryphone.fleet.access import DeviceAccess
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models import Intercom
 
 # The door relay of a panel: 2N panels wire the lock to switch 1 unless configured otherwise.
@@ -35,10 +36,10 @@ class FleetCommands:
         async with self.context.sessions() as session:
             return await intercoms.get_live(session, intercom_id)
 
-    def _driver(self, intercom: Intercom) -> DeviceDriver:
+    def _driver(self, intercom: IntercomConnection) -> DeviceDriver:
         return self.access.driver(intercom, timeout=self.context.settings.command_timeout)
 
-    async def open_door(self, intercom: Intercom, duration: float | None = None) -> DoorOpenResult:
+    async def open_door(self, intercom: IntercomConnection, duration: float | None = None) -> DoorOpenResult:
         """`intercom` as the route has just read it: a second read would cost a statement per open."""
         seconds = duration if duration is not None else intercom.door_open_time_general
         return await self._driver(intercom).open_door(DOOR_SWITCH, float(seconds) if seconds else None)

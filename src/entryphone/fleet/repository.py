@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.intercoms import connection
 from entryphone.models import Intercom, IntercomCode, IntercomKey
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.device_state import DeviceState
@@ -214,22 +215,10 @@ def _owned_by(node_id: str) -> Select[int]:
 
 
 async def owned_connections(session: AsyncSession, node_id: str) -> dict[int, Any]:
-    """intercom id -> its connection settings (the attributes access.connection_fingerprint reads),
+    """intercom id -> its connection settings (intercoms.connection.COLUMNS),
     for every intercom this node holds a lease on: a plain row per intercom each tick, not an ORM
     object (a tick of a large fleet would spend most of its time building those)."""
-    rows = await session.execute(
-        select(
-            Intercom.id,
-            Intercom.vendor,
-            Intercom.schema,
-            Intercom.ip,
-            Intercom.port,
-            Intercom.login,
-            Intercom.password_encrypted,
-            Intercom.tls_fingerprint,
-            Intercom.tls_allow_self_signed,
-        ).where(Intercom.id.in_(_owned_by(node_id)))
-    )
+    rows = await session.execute(select(*connection.COLUMNS).where(Intercom.id.in_(_owned_by(node_id))))
     return {int(row.id): row for row in rows.all()}
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.locking import lock_row
+from entryphone.db.row_reader import RowReader
+from entryphone.intercoms.connection import COLUMNS, ConnectionRow
 from entryphone.models import Intercom, IntercomKey
 
 DELETED = "deleted"
@@ -29,6 +31,15 @@ async def get(session: AsyncSession, intercom_id: int, *, for_update: bool = Fal
         # populate_existing: a copy already in the session is refreshed with what the lock protects.
         query = query.execution_options(populate_existing=True)
     return (await session.execute(query, {"id": intercom_id})).scalar_one_or_none()
+
+
+_LIVE_CONNECTION = select(*COLUMNS).where(Intercom.id == bindparam("id"), Intercom.status != DELETED)
+
+
+async def live_connection(rows: RowReader, intercom_id: int) -> ConnectionRow | None:
+    """How to reach a live intercom's device, on the direct path (db/row_reader.py)."""
+    row = await rows.fetch_one(_LIVE_CONNECTION, {"id": intercom_id})
+    return ConnectionRow.of(row) if row is not None else None
 
 
 async def live_with_mac(session: AsyncSession, mac: str, exclude_id: int | None) -> Intercom | None:

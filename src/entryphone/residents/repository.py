@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.db.row_reader import RowReader, as_utc
+from entryphone.intercoms import connection
+from entryphone.intercoms.connection import ConnectionRow
 from entryphone.intercoms.repository import DELETED
 from entryphone.models import Camera, FlatResident, Intercom, IntercomFlat
 from entryphone.models.device_schedule import DeviceSchedule
@@ -55,19 +59,31 @@ _MEMBERSHIPS = (
     .where(FlatResident.account_id == _ACCOUNT, IntercomFlat.intercom_id.in_(_IDS))
     .order_by(IntercomFlat.flat)
 )
+
+
+def _attached_to(*columns: Any) -> Select[Any]:
+    """`columns` of the live intercom `intercom_id` joined to each of `account_id`'s flats on it."""
+    return (
+        select(*columns)
+        .join(IntercomFlat, IntercomFlat.intercom_id == Intercom.id)
+        .join(FlatResident, FlatResident.flat_id == IntercomFlat.id)
+        .where(
+            FlatResident.account_id == _ACCOUNT,
+            Intercom.id == bindparam("intercom_id"),
+            Intercom.status != DELETED,
+        )
+    )
+
+
 # The intercom with the resident's flats on it: a resident attached to a flat of a live intercom
 # sees it and is confirmed on it, so one statement answers a door open's checks.
-_ATTACHED_TO = (
-    select(Intercom, FlatResident, IntercomFlat)
-    .join(IntercomFlat, IntercomFlat.intercom_id == Intercom.id)
-    .join(FlatResident, FlatResident.flat_id == IntercomFlat.id)
-    .where(
-        FlatResident.account_id == _ACCOUNT,
-        Intercom.id == bindparam("intercom_id"),
-        Intercom.status != DELETED,
-    )
-    .order_by(IntercomFlat.flat)
-)
+_ATTACHED_TO = _attached_to(Intercom, FlatResident, IntercomFlat).order_by(IntercomFlat.flat)
+# The same on the direct path (db/row_reader.py), for the door-open path: the intercom's
+# connection if one of the resident's flats on it grants the permission; a statement per column.
+_PERMITTED_CONNECTION = {
+    permission: _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
+    for permission in ("is_open_door_key", "is_open_door_code", "is_open_door_app", "is_open_door_face")
+}
 _OWN_ROWS = select(ResidentIntercom).where(
     ResidentIntercom.account_id == _ACCOUNT, ResidentIntercom.intercom_id.in_(_IDS)
 )
@@ -78,6 +94,9 @@ _SCHEDULES = select(DeviceSchedule).where(
 )
 _CAMERAS = select(Camera).where(Camera.id.in_(_IDS))
 _DEVICE = select(ResidentDevice).where(
+    ResidentDevice.account_id == _ACCOUNT, ResidentDevice.uuid == bindparam("uuid")
+)
+_DEVICE_SEEN = select(ResidentDevice.client, ResidentDevice.last_seen_at).where(
     ResidentDevice.account_id == _ACCOUNT, ResidentDevice.uuid == bindparam("uuid")
 )
 _DEVICES_OF = (
@@ -113,6 +132,17 @@ async def attached_to(
     """The live intercom once per flat of the resident's on it, lowest flat first; [] if none."""
     rows = await session.execute(_ATTACHED_TO, {"account_id": account_id, "intercom_id": intercom_id})
     return [(intercom, resident, flat) for intercom, resident, flat in rows.all()]
+
+
+async def permitted_connection(
+    rows: RowReader, account_id: int, intercom_id: int, permission: str
+) -> ConnectionRow | None:
+    """`attached_to` narrowed to a flat granting `permission`, on the direct path: the live
+    intercom's connection, or None (not the resident's, or no flat of theirs grants it)."""
+    row = await rows.fetch_one(
+        _PERMITTED_CONNECTION[permission], {"account_id": account_id, "intercom_id": intercom_id}
+    )
+    return ConnectionRow.of(row) if row is not None else None
 
 
 async def own_rows(
@@ -159,6 +189,12 @@ async def cameras(session: AsyncSession, camera_ids: Collection[int]) -> dict[in
 async def get_device(session: AsyncSession, account_id: int, uuid: str) -> ResidentDevice | None:
     result = await session.execute(_DEVICE, {"account_id": account_id, "uuid": uuid})
     return result.scalar_one_or_none()
+
+
+async def device_seen(rows: RowReader, account_id: int, uuid: str) -> tuple[str, datetime | None] | None:
+    """The device's client kind and when it was last seen, on the direct path; None if unknown."""
+    row = await rows.fetch_one(_DEVICE_SEEN, {"account_id": account_id, "uuid": uuid})
+    return (row[0], as_utc(row[1])) if row is not None else None
 
 
 async def devices_of(session: AsyncSession, account_ids: Collection[int]) -> dict[int, list[str]]:

@@ -11,7 +11,8 @@ from entryphone.context import AppContext
 from entryphone.doors import service as doors
 from entryphone.errors import Conflict, DeviceUnavailable
 from entryphone.intercoms import service as intercoms
-from entryphone.models import Intercom, Role
+from entryphone.intercoms.connection import IntercomConnection
+from entryphone.models import Role
 from tests.api.client import helpers
 from tests.support import seed
 
@@ -27,7 +28,7 @@ class Opener:
     def supports(self, vendor: str) -> bool:
         return vendor in self.vendors
 
-    async def open_door(self, intercom: Intercom) -> None:
+    async def open_door(self, intercom: IntercomConnection) -> None:
         if self.error is not None:
             raise self.error
         self.opened.append(intercom.id)

@@ -22,7 +22,7 @@ from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.fleet.runtime import access_of, commands_of
 from entryphone.fleet.status import device_status
 from entryphone.intercoms import service as intercoms
-from entryphone.models import Intercom
+from entryphone.intercoms.connection import IntercomConnection
 
 router = APIRouter(prefix="/intercoms", tags=["admin: devices"])
 
@@ -46,7 +46,7 @@ class _AdminDoor:
     def supports(self, vendor: str) -> bool:
         return self._commands.supports(vendor)
 
-    async def open_door(self, intercom: Intercom) -> None:
+    async def open_door(self, intercom: IntercomConnection) -> None:
         await self._commands.open_door(intercom, self._duration)
 
 
@@ -60,7 +60,7 @@ async def open_door(
     session: DbSession,
     body: OpenDoorIn | None = None,
 ) -> Response:
-    record = await intercoms.get_live(session, intercom)
+    record = await intercoms.require_live_connection(context.rows, intercom)
     # Records the request in this transaction and ends it before the device is called.
     await doors.open_door(
         session,

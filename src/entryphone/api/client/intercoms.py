@@ -116,8 +116,8 @@ async def choose_flat(
 
 @router.post("/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door")
 async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
-    record, _flat = await residents.require_permitted(
-        session, caller.account_id, intercom, "is_open_door_app"
+    record = await residents.require_permitted_connection(
+        session, context.rows, caller.account_id, intercom, "is_open_door_app"
     )
     opener = context.services.get(doors.SERVICE_NAME)
     # Records the request in this transaction and ends it before the device is called.
