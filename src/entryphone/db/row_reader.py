@@ -27,12 +27,14 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from entryphone.config import Settings
 
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Row = Sequence[Any]
 AnySelect = Select[*tuple[Any, ...]]
+Statement = ClauseElement  # a SELECT here; an INSERT or UPDATE on the direct writer (row_writer.py)
 PG_CONNECTIONS = 4
 PG_CONNECT_TIMEOUT = 5.0
 PG_COMMAND_TIMEOUT = 5.0  # a hung query falls back to the pool instead of holding requests
@@ -66,21 +69,50 @@ class KeyedRead:
     keys: str
 
 
-class _Compiled:
-    def __init__(self, engine: AsyncEngine, statement: AnySelect) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
+class Compiled:
+    """A statement compiled once by SQLAlchemy for the engine's dialect, run by the driver itself."""
+
+    def __init__(self, engine: AsyncEngine, statement: Statement) -> None:
+        dialect = engine.dialect
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = str(compiled)
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        binds = compiled.binds
         # Values written into the statement itself (`status != 'deleted'`) are anonymous binds.
         self.fixed = {
             name: bind.value
-            for name, bind in compiled.binds.items()
+            for name, bind in binds.items()
             if name in self.names and not bind.required and bind.callable is None
         }
+        # What SQLAlchemy does to a value before the driver sees it (a timestamp becomes SQLite's
+        # text, an aware UTC datetime); None where a value goes as it is.
+        self.processors = tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        )
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         fixed = self.fixed
-        return [params[name] if name in params else fixed[name] for name in self.names]
+        values = [params[name] if name in params else fixed[name] for name in self.names]
+        return [
+            value if process is None or value is None else process(value)
+            for value, process in zip(values, self.processors, strict=True)
+        ]
+
+
+class CompiledStatements:
+    """Statements compiled once per engine, by identity: they are module constants, and each is
+    kept alive with its compiled form."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._compiled: dict[int, tuple[Statement, Compiled]] = {}
+
+    def __call__(self, statement: Statement) -> Compiled:
+        entry = self._compiled.get(id(statement))
+        if entry is None:
+            entry = (statement, Compiled(self._engine, statement))
+            self._compiled[id(statement)] = entry
+        return entry[1]
 
 
 class RowReader:
@@ -88,15 +120,7 @@ class RowReader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._compiled: dict[int, tuple[AnySelect, _Compiled]] = {}
-
-    def compiled(self, statement: AnySelect) -> _Compiled:
-        # Keyed by identity: the statements are module constants; the statement is kept alive with it.
-        entry = self._compiled.get(id(statement))
-        if entry is None:
-            entry = (statement, _Compiled(self._engine, statement))
-            self._compiled[id(statement)] = entry
-        return entry[1]
+        self.compiled = CompiledStatements(engine)
 
     async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
         async with self._engine.connect() as connection:
@@ -141,11 +165,31 @@ class _SqliteRowReader(RowReader):
             connection.close()
 
 
-class _PostgresSlot:
+class PostgresSlot:
     """One direct connection, opened on first use and again after it broke."""
 
-    def __init__(self) -> None:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
         self.connection: Any = None
+
+    async def open(self) -> Any:
+        """The slot's connection (an asyncpg Connection), connecting first if it has none."""
+        if self.connection is None or self.connection.is_closed():
+            self.connection = await asyncpg.connect(
+                self.dsn, timeout=PG_CONNECT_TIMEOUT, command_timeout=PG_COMMAND_TIMEOUT
+            )
+        return self.connection
+
+    def drop(self) -> None:
+        """Forget a connection that failed; the next use connects afresh."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.terminate()
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            await connection.close()
 
 
 @dataclass
@@ -158,12 +202,11 @@ class _Batch:
 class _AsyncpgRowReader(RowReader):
     def __init__(self, engine: AsyncEngine, dsn: str) -> None:
         super().__init__(engine)
-        self._dsn = dsn
         # Free connections in one FIFO queue: a waiting read takes whichever connection frees first
         # (a lock per connection let reads queue behind a slow one while others were idle).
-        self._free: asyncio.Queue[_PostgresSlot] = asyncio.Queue()
+        self._free: asyncio.Queue[PostgresSlot] = asyncio.Queue()
         for _ in range(PG_CONNECTIONS):
-            self._free.put_nowait(_PostgresSlot())
+            self._free.put_nowait(PostgresSlot(dsn))
         self._batches: dict[Hashable, _Batch] = {}
         self._flusher: asyncio.Task[None] | None = None
         self._answering: set[asyncio.Task[None]] = set()  # the loop only keeps weak references
@@ -191,7 +234,7 @@ class _AsyncpgRowReader(RowReader):
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
 
-    async def _answer(self, slot: _PostgresSlot, batch: _Batch) -> None:
+    async def _answer(self, slot: PostgresSlot, batch: _Batch) -> None:
         read, keys = batch.read, list(batch.waiting)
         try:
             rows = await self._run(slot, read.many, {**batch.params, read.keys: keys})
@@ -214,22 +257,17 @@ class _AsyncpgRowReader(RowReader):
                     future.set_result(row)
 
     async def _run(
-        self, slot: _PostgresSlot, statement: AnySelect, params: Mapping[str, Any]
+        self, slot: PostgresSlot, statement: AnySelect, params: Mapping[str, Any]
     ) -> list[Row] | None:
         """All rows of `statement` on `slot`'s connection, or None when that connection failed."""
         compiled = self.compiled(statement)
         try:
-            if slot.connection is None or slot.connection.is_closed():
-                slot.connection = await asyncpg.connect(
-                    self._dsn, timeout=PG_CONNECT_TIMEOUT, command_timeout=PG_COMMAND_TIMEOUT
-                )
-            rows: list[Row] = await slot.connection.fetch(compiled.sql, *compiled.arguments(params))
+            connection = await slot.open()
+            rows: list[Row] = await connection.fetch(compiled.sql, *compiled.arguments(params))
             return rows
         except Exception as error:  # whatever breaks the shortcut, the pool answers
             log.debug("direct PostgreSQL read failed (%s); reading through the pool", type(error).__name__)
-            connection, slot.connection = slot.connection, None
-            if connection is not None:
-                connection.terminate()
+            slot.drop()
             return None
 
     async def fetch_one(self, statement: AnySelect, params: Mapping[str, Any]) -> Row | None:
@@ -245,9 +283,7 @@ class _AsyncpgRowReader(RowReader):
     async def close(self) -> None:
         slots = [await self._free.get() for _ in range(PG_CONNECTIONS)]  # waits for reads in flight
         for slot in slots:
-            connection, slot.connection = slot.connection, None
-            if connection is not None:
-                await connection.close()
+            await slot.close()
             self._free.put_nowait(slot)
 
 

@@ -61,10 +61,10 @@ async def open_door(
     body: OpenDoorIn | None = None,
 ) -> Response:
     record = await intercoms.require_live_connection(context.rows, intercom)
-    # Records the request in this transaction and ends it before the device is called.
+    # Ends this transaction, then records the request before the device is called.
     await doors.open_door(
         session,
-        context.sessions,
+        context.writes,
         _AdminDoor(context, body.duration if body else None),
         record,
         account_id=admin.account_id,

@@ -120,9 +120,9 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
         session, context.rows, caller.account_id, intercom, "is_open_door_app"
     )
     opener = context.services.get(doors.SERVICE_NAME)
-    # Records the request in this transaction and ends it before the device is called.
+    # Ends this transaction, then records the request before the device is called.
     await doors.open_door(
-        session, context.sessions, opener, record, account_id=caller.account_id, device_uuid=caller.device
+        session, context.writes, opener, record, account_id=caller.account_id, device_uuid=caller.device
     )
     return Response(status_code=204)
 
