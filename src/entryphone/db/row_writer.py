@@ -68,6 +68,7 @@ class _SqliteRowWriter(RowWriter):
         self._gate = gate
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="entryphone-sqlite-writer")
         self._connection: sqlite3.Connection | None = None  # used on self._thread only
+        self._closed = False
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -108,8 +109,10 @@ class _SqliteRowWriter(RowWriter):
             return await super().write_one(statement, params)
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._drop)
-        self._thread.shutdown(wait=False)
+        if not self._closed:
+            self._closed = True
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._drop)
+            self._thread.shutdown(wait=False)
 
 
 class _AsyncpgRowWriter(RowWriter):

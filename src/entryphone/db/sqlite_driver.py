@@ -18,8 +18,9 @@ its first write statement and gives it back when its transaction ends, so the ne
 the moment the lock is free. The gate is taken and given back on the connections' own threads, in
 the same hand-off as the statement or the commit: a writer waits in its thread, never in the event
 loop, and the next one goes as soon as the commit returns, not when the busy event loop next gets
-round to it (held across loop turns, the gate stretched door opens' p99 from 16 to 30 ms). Other
-processes on the same file (the CLI) still meet SQLite's own locking.
+round to it (held across loop turns, it made each of a door open's two writes wait up to 15 ms at
+p99 under 50 residents, bench/door_open). Other processes on the same file (the CLI) still meet
+SQLite's own locking.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _writes(operation: str) -> bool:
 
 class WriteGate:
     """One writer at a time among the connections of one engine (and its direct writer,
-    db/row_reader.py). Taken and given back on the writers' threads."""
+    db/row_writer.py). Taken and given back on the writers' threads."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout  # as SQLite's busy timeout: then "database is locked", as SQLite says
