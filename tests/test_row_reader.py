@@ -130,6 +130,7 @@ async def test_a_statement_with_values_of_its_own_reads_the_same_directly(settin
         )  # fmt: skip
         assert found.tls_allow_self_signed is True and found.door_open_time_general == 7
         assert context.secrets.decrypt(found.password_encrypted or "") == "device-pass"
+        assert found.password_encrypted not in repr(found)  # not even encrypted in a log line
         async with context.sessions.begin() as session:
             await session.execute(update(Intercom).where(Intercom.id == intercom_id).values(status="deleted"))
         assert await intercoms_repository.live_connection(context.rows, intercom_id) is None

@@ -9,12 +9,12 @@ reaches a device (fleet/access.py, fleet/commands.py, doors/service.py) takes an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from entryphone.models import Intercom
 
-# The columns of a ConnectionRow, in its field order.
+# The columns a ConnectionRow is read from.
 COLUMNS = (
     Intercom.id,
     Intercom.vendor,
@@ -64,7 +64,7 @@ class ConnectionRow:
     ip: str | None
     port: int | None
     login: str | None
-    password_encrypted: str | None
+    password_encrypted: str | None = field(repr=False)  # never in a log line, even encrypted
     tls_fingerprint: str | None
     tls_allow_self_signed: bool
     door_open_time_general: int | None
@@ -72,6 +72,9 @@ class ConnectionRow:
     @classmethod
     def of(cls, row: Sequence[Any]) -> ConnectionRow:
         """From a row whose first columns are COLUMNS (booleans may come back as 0/1)."""
-        values = list(row[: len(COLUMNS)])
-        values[8] = bool(values[8])
-        return cls(*values)
+        values = dict(zip(_NAMES, row, strict=False))
+        values["tls_allow_self_signed"] = bool(values["tls_allow_self_signed"])
+        return cls(**values)
+
+
+_NAMES = tuple(column.key for column in COLUMNS)
