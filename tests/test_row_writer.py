@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from entryphone.config import Settings
 from entryphone.context import AppContext
+from entryphone.db import sqlite_driver
+from entryphone.db.row_writer import SqliteRowWriter
 from entryphone.doors import repository
 from entryphone.models import Intercom
 from entryphone.models.door_open import DoorOpenRequest
@@ -141,4 +143,40 @@ async def test_on_postgresql_an_unanswered_write_is_a_retryable_error_not_a_seco
         stored = await _request(context, request_id)
         assert stored is not None and stored.status == "opened"
     finally:
+        await context.close()
+
+
+async def test_on_sqlite_a_write_locked_out_for_the_busy_timeout_fails_once(
+    settings: Settings, backend: str
+) -> None:
+    """Waited the whole timeout for the gate: SQLAlchemy's "database is locked" at once, not a
+    second wait through the pool (whose own gate this test does not hold) and no row."""
+    if backend != "sqlite":
+        pytest.skip("the write gate is SQLite's")
+    context = AppContext.build(settings)
+    path = settings.sqlite_path()
+    assert path is not None
+    gate = sqlite_driver.WriteGate(0.2)
+    locked = SqliteRowWriter(context.engine, path, gate)
+    try:
+        intercom_id = await _intercom(context)
+        gate.acquire()
+        try:
+            request = DoorOpenRequest(
+                intercom_id=intercom_id, device_uuid="locked", status="pending", requested_at=AT
+            )
+            with pytest.raises(OperationalError, match="database is locked"):
+                await repository.add(locked, request)
+        finally:
+            gate.release()
+        async with context.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(DoorOpenRequest)
+                .where(DoorOpenRequest.device_uuid == "locked")
+            )
+        assert count == 0
+        assert await _request(context, (await repository.add(locked, request)).id) is not None  # free again
+    finally:
+        await locked.close()
         await context.close()

@@ -15,10 +15,11 @@ committed before `write_one` returns.
 
 When this path fails the statement goes through SQLAlchemy instead, which answers with its own
 error if it fails too, but only when the failed attempt cannot have been applied: an error SQLite
-or PostgreSQL reported, or no connection. A PostgreSQL connection lost mid-statement leaves it
-unknown whether the statement committed, so that is a DBAPIError marked as a lost connection
-(503, retry) rather than a second, possibly duplicate, write. Only INSERT and UPDATE statements
-whose values are all bound at the call belong here.
+or PostgreSQL reported, or no connection. Not when SQLite stayed locked for the whole busy timeout:
+that is SQLAlchemy's OperationalError at once, not a second wait as long. A PostgreSQL connection
+lost mid-statement leaves it unknown whether the statement committed, so that is a DBAPIError
+marked as a lost connection (503, retry) rather than a second, possibly duplicate, write. Only
+INSERT and UPDATE statements whose values are all bound at the call belong here.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entryphone.config import Settings
@@ -61,7 +62,7 @@ class RowWriter:
         return None
 
 
-class _SqliteRowWriter(RowWriter):
+class SqliteRowWriter(RowWriter):
     def __init__(self, engine: AsyncEngine, path: Path, gate: sqlite_driver.WriteGate) -> None:
         super().__init__(engine)
         self._path = path
@@ -105,6 +106,8 @@ class _SqliteRowWriter(RowWriter):
                 self._thread, self._write, compiled.sql, arguments
             )
         except sqlite3.Error as error:  # SQLite refused it whole: nothing was written
+            if sqlite_driver.is_busy(error):  # waited the whole busy timeout: not a second time
+                raise OperationalError(compiled.sql, None, error) from error
             log.debug("direct SQLite write failed (%s); writing through the pool", error)
             return await super().write_one(statement, params)
 
@@ -154,7 +157,7 @@ def create_row_writer(settings: Settings, engine: AsyncEngine) -> RowWriter:
     path = settings.sqlite_path()
     gate = sqlite_driver.gate_of(engine)
     if url.get_backend_name() == "sqlite" and path is not None and gate is not None:
-        return _SqliteRowWriter(engine, path, gate)
+        return SqliteRowWriter(engine, path, gate)
     if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         return _AsyncpgRowWriter(engine, dsn)

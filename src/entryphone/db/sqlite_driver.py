@@ -46,6 +46,15 @@ def _writes(operation: str) -> bool:
     return not operation.lstrip()[:9].upper().startswith(_READ_ONLY)
 
 
+class GateTimeout(sqlite3.OperationalError):
+    """A writer waited for the gate as long as SQLite's busy timeout: what SQLite itself says then."""
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """The database stayed locked by another writer for the whole busy timeout (gate or SQLite)."""
+    return isinstance(error, GateTimeout) or getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
 class WriteGate:
     """One writer at a time among the connections of one engine (and its direct writer,
     db/row_writer.py). Taken and given back on the writers' threads."""
@@ -56,7 +65,7 @@ class WriteGate:
 
     def acquire(self) -> None:
         if not self._lock.acquire(timeout=self.timeout):
-            raise sqlite3.OperationalError("database is locked")
+            raise GateTimeout("database is locked")
 
     def release(self) -> None:
         self._lock.release()
