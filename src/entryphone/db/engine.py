@@ -36,7 +36,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     engine = create_async_engine(url, **kwargs)
     if gate is not None:
-        sqlite_driver.share_gate(engine, gate)  # the direct writer's too (db/row_reader.py)
+        sqlite_driver.share_gate(engine, gate)  # the direct writer's too (db/row_writer.py)
     if url.get_backend_name() == "sqlite":
         _tune_sqlite(engine)
     return engine

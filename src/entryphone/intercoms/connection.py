@@ -3,14 +3,14 @@
 A door open reads these columns on the direct path (db/row_reader.py): loading an `Intercom`
 through the ORM cost about 1 ms of CPU, a sixth of a whole open (bench/door_open). Everything that
 reaches a device (fleet/access.py, fleet/commands.py, doors/service.py) takes an
-`IntercomConnection`, which an `Intercom` and a `ConnectionRow` both are.
+`IntercomConnection`: an `Intercom` or a `ConnectionRow`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from entryphone.models import Intercom
 
@@ -27,31 +27,6 @@ COLUMNS = (
     Intercom.tls_allow_self_signed,
     Intercom.door_open_time_general,
 )
-
-
-class IntercomConnection(Protocol):
-    """How to reach the intercom's device, and how long its door stays open by default."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def vendor(self) -> str: ...
-    @property
-    def schema(self) -> str | None: ...
-    @property
-    def ip(self) -> str | None: ...
-    @property
-    def port(self) -> int | None: ...
-    @property
-    def login(self) -> str | None: ...
-    @property
-    def password_encrypted(self) -> str | None: ...
-    @property
-    def tls_fingerprint(self) -> str | None: ...
-    @property
-    def tls_allow_self_signed(self) -> bool: ...
-    @property
-    def door_open_time_general(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +53,8 @@ class ConnectionRow:
 
 
 _NAMES = tuple(column.key for column in COLUMNS)
+
+
+# How to reach the intercom's device, and how long its door stays open by default: the whole record
+# or just those columns.
+IntercomConnection = Intercom | ConnectionRow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -78,12 +79,16 @@ def _attached_to(*columns: Any) -> Select[Any]:
 # The intercom with the resident's flats on it: a resident attached to a flat of a live intercom
 # sees it and is confirmed on it, so one statement answers a door open's checks.
 _ATTACHED_TO = _attached_to(Intercom, FlatResident, IntercomFlat).order_by(IntercomFlat.flat)
-# The same on the direct path (db/row_reader.py), for the door-open path: the intercom's
-# connection if one of the resident's flats on it grants the permission; a statement per column.
-_PERMITTED_CONNECTION = {
-    permission: _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
-    for permission in ("is_open_door_key", "is_open_door_code", "is_open_door_app", "is_open_door_face")
-}
+
+
+@functools.cache
+def _permitted_connection(permission: str) -> Select[Any]:
+    """The same on the direct path (db/row_reader.py), for the door-open path: the intercom's
+    connection if one of the resident's flats on it grants `permission` (a FlatResident flag).
+    One statement per flag, built once: the row reader compiles each statement once."""
+    return _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
+
+
 _OWN_ROWS = select(ResidentIntercom).where(
     ResidentIntercom.account_id == _ACCOUNT, ResidentIntercom.intercom_id.in_(_IDS)
 )
@@ -140,7 +145,7 @@ async def permitted_connection(
     """`attached_to` narrowed to a flat granting `permission`, on the direct path: the live
     intercom's connection, or None (not the resident's, or no flat of theirs grants it)."""
     row = await rows.fetch_one(
-        _PERMITTED_CONNECTION[permission], {"account_id": account_id, "intercom_id": intercom_id}
+        _permitted_connection(permission), {"account_id": account_id, "intercom_id": intercom_id}
     )
     return ConnectionRow.of(row) if row is not None else None
 
