@@ -15,6 +15,7 @@ from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.api.reply_cache import ReplyCache
 from entryphone.config import Settings
+from entryphone.console import mount as mount_console
 from entryphone.context import AppContext
 from entryphone.observability import health
 from entryphone.observability.metrics import SERVICE_NAME as METRICS
@@ -78,4 +79,5 @@ def create_app(
     for surface in (admin, billing, client):
         for router in surface.ROUTERS:
             app.include_router(router, prefix=surface.PREFIX)
+    mount_console(app)  # the operator's console, /console (console/)
     return app

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
 
+    # The operator's console (/console): a session ends after this many idle seconds; its cookie is
+    # marked Secure when the request came over HTTPS, or always with console_secure_cookie (behind a
+    # TLS-terminating proxy that does not forward the scheme).
+    console_idle_seconds: int = Field(default=1800, ge=60, le=7 * 86400)
+    console_secure_cookie: bool = False
+
     # Request bodies larger than this are refused with 413 before any parsing.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 

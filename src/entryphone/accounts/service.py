@@ -60,6 +60,10 @@ async def create_account(
     return account
 
 
+def set_password(account: Account, password: str) -> None:
+    account.password_hash = hash_password(password)
+
+
 async def require_account(session: AsyncSession, login: str) -> Account:
     account = await repository.get_by_login(session, login)
     if account is None:
@@ -154,21 +158,7 @@ async def resident_login(
     no more guesses than `max_failures`; the caller commits on TooManyRequests and ValidationFailed
     too, so the count and the lock persist."""
     now = utcnow()
-    attempts, locked_until = await repository.count_login_attempt(session, login, now, now - policy.lockout)
-    if locked_until is not None and locked_until > now:
-        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
-    if attempts > policy.max_failures:
-        await repository.lock_login(session, login, now + policy.lockout)
-        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
-
-    account = await repository.get_by_login(session, login)
-    password_ok = verify_password(account.password_hash if account else None, password)
-    if account is None or not password_ok or account.role != Role.resident.value or not account.is_active:
-        if attempts >= policy.max_failures:
-            await repository.lock_login(session, login, now + policy.lockout)
-        raise ValidationFailed.one("login", "These credentials do not match our records.")
-    await repository.clear_login_attempts(session, login)
-
+    account = await _check_credentials(session, login, password, policy, Role.resident, now)
     if (
         end_session_id is not None
         and await repository.revoke_tokens(session, account.id, now, token_id=end_session_id) == 0
@@ -178,6 +168,82 @@ async def resident_login(
     if len(live) >= policy.max_sessions:
         raise TooManySessions(session_id=live[0].id)
     return account, await issue_token(session, account, name=device_name)
+
+
+async def _check_credentials(
+    session: AsyncSession, login: str, password: str, policy: LoginPolicy, role: Role, now: datetime
+) -> Account:
+    """The throttle and the password check every sign-in shares (client API, operator's console).
+
+    Every attempt is counted (atomically) before the password is checked; an account of another
+    role reads exactly like a wrong password."""
+    attempts, locked_until = await repository.count_login_attempt(session, login, now, now - policy.lockout)
+    if locked_until is not None and locked_until > now:
+        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
+    if attempts > policy.max_failures:
+        await repository.lock_login(session, login, now + policy.lockout)
+        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
+
+    account = await repository.get_by_login(session, login)
+    password_ok = verify_password(account.password_hash if account else None, password)
+    if account is None or not password_ok or account.role != role.value or not account.is_active:
+        if attempts >= policy.max_failures:
+            await repository.lock_login(session, login, now + policy.lockout)
+        raise ValidationFailed.one("login", "These credentials do not match our records.")
+    await repository.clear_login_attempts(session, login)
+    return account
+
+
+# The operator's console (/console) keeps its sessions as tokens of a surface of their own: stored
+# hashed like bearer tokens, refused by every API surface (principal_of wants surface == role).
+CONSOLE_SURFACE = "console"
+
+
+async def console_login(
+    session: AsyncSession, *, login: str, password: str, policy: LoginPolicy
+) -> IssuedToken:
+    """Sign an administrator in to the console: the same throttle and check as the client API's
+    login, for admin accounts only. The caller commits on refusal too (the count persists)."""
+    now = utcnow()
+    account = await _check_credentials(session, login, password, policy, Role.admin, now)
+    token = new_token()
+    record = ApiToken(
+        account_id=account.id,
+        token_hash=hash_token(token),
+        surface=CONSOLE_SURFACE,
+        name="console",
+        last_used_at=now,  # idle time counts from sign-in
+    )
+    session.add(record)
+    await session.flush()
+    return IssuedToken(token=token, record=record)
+
+
+async def console_session(session: AsyncSession, token: str, idle: timedelta) -> Principal:
+    """The administrator behind a console session cookie. A session idle for longer than `idle` is
+    revoked; last use is written at most every `idle / 10` (at least every minute)."""
+    now = utcnow()
+    state = await repository.token_state(session, hash_token(token))
+    if (
+        state is None
+        or state.revoked_at is not None
+        or state.surface != CONSOLE_SURFACE
+        or state.role != Role.admin.value
+        or not state.is_active
+        or (state.expired_at is not None and state.expired_at <= now)
+    ):
+        raise Unauthenticated()
+    last = state.last_used_at or now
+    if now - last > idle:
+        await repository.revoke_tokens(session, state.account_id, now, token_id=state.token_id)
+        raise Unauthenticated("Your session has expired.")
+    if now - last > min(idle / 10, timedelta(minutes=1)):
+        await repository.touch_token(session, state.token_id, now)
+    return Principal(account_id=state.account_id, role=Role.admin, token_id=state.token_id, login=state.login)
+
+
+async def console_logout(session: AsyncSession, principal: Principal) -> None:
+    await repository.revoke_tokens(session, principal.account_id, utcnow(), token_id=principal.token_id)
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

@@ -109,6 +109,7 @@ def _print_tour(settings: Settings, data: DemoData, state_dir: Path) -> None:
         "",
         "[bold green]entryphone demo is running[/]",
         f"API docs: {api}/docs",
+        f"Operator's console: {api}/console (sign in as {data.admin_login} / {data.admin_password})",
         f"Resident login (POST /api/v1/token): {data.resident_login} / {data.resident_password}",
         "",
         "Tokens (paste these two lines first):",

@@ -5,6 +5,7 @@ are stored only as hashes, so an old one cannot be shown again)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from secrets import token_urlsafe
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +53,9 @@ class DemoData:
     resident_login: str
     resident_password: str
     intercoms: list[DemoIntercom]
+    # The console's sign-in (/console): a new password on every run, like the tokens.
+    admin_login: str = ADMIN_LOGIN
+    admin_password: str = ""
 
 
 async def _account(session: AsyncSession, login: str, role: Role, name: str, password: str | None) -> Account:
@@ -111,6 +115,8 @@ async def seed(
     await accounts.revoke(session, admin)
     await accounts.revoke(session, resident)
     admin_token = (await accounts.issue_token(session, admin, name="demo")).token
+    admin_password = token_urlsafe(12)
+    accounts.set_password(admin, admin_password)
     resident_token = (await accounts.issue_token(session, resident, name="demo")).token
     return DemoData(
         admin_token=admin_token,
@@ -118,4 +124,5 @@ async def seed(
         resident_login=RESIDENT_LOGIN,
         resident_password=RESIDENT_PASSWORD,
         intercoms=made,
+        admin_password=admin_password,
     )
