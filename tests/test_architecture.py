@@ -57,7 +57,19 @@ def test_layer_imports_only_what_it_may(package: str) -> None:
 
 
 def test_domain_does_not_import_the_api_or_cli() -> None:
-    layers = {"api", "cli", "app", "helios", "emulator", "devices", "models", "db", "migrations", "security"}
+    layers = {
+        "api",
+        "cli",
+        "app",
+        "helios",
+        "emulator",
+        "devices",
+        "models",
+        "db",
+        "migrations",
+        "security",
+        "console",
+    }
     domain = [p for p in SRC.iterdir() if p.is_dir() and p.name not in layers and not p.name.startswith("_")]
     offenders = []
     for package in domain:
@@ -88,3 +100,16 @@ def test_sql_is_built_in_repositories_not_in_api_handlers() -> None:
             offenders.append(str(module.relative_to(SRC)))
     allowed = {"api/pagination.py"}
     assert not [o for o in offenders if o not in allowed], offenders
+
+
+def test_the_console_reaches_data_only_through_handlers_and_services() -> None:
+    """console/ is an API-like surface: no repositories, models, SQL or database sessions of its own."""
+    offenders = []
+    for module in modules_under("console"):
+        text = module.read_text()
+        for name in imports_of(module):
+            if name.endswith(".repository") or top(name) in {"models", "db"}:
+                offenders.append(f"{module.relative_to(SRC)} imports {name}")
+        if "sqlalchemy" in text:
+            offenders.append(f"{module.relative_to(SRC)} uses sqlalchemy")
+    assert not offenders, "\n".join(offenders)

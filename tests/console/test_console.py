@@ -144,6 +144,7 @@ def test_a_bad_value_shows_the_apis_error_next_to_its_field(
     expect(page.locator("#err-door_open_time_general")).to_have_text(errors["door_open_time_general"][0])
     expect(page.get_by_label("Door open time (s)")).to_have_value("soon")  # what was typed stays
     expect(page.get_by_label("Door open time (s)")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "intercom-error")
     assert admin_api.get(f"{ADMIN}/intercoms/{intercom}").json()["flat_from"] is None  # nothing changed
 
     # A valid change, and the SIP password stays write-only.
@@ -205,6 +206,8 @@ def test_the_matrix_grid_round_trips_through_the_api(
     cells = page.locator("[data-element='0'] [data-grid] tbody tr")
     shown = [[int(value) for value in row.locator("input").evaluate_all("inputs => inputs.map(i => i.value)")] for row in cells.all()]
     assert shown == COMMON_MATRIX
+    page.locator("#h-matrix").scroll_into_view_if_needed()
+    screenshot(page, "intercom-matrix")
 
     # Edit cells: unwire flat 20 (tens 0, units 0), wire flat 21 there instead.
     page.get_by_label("Switch 1, tens line 0, units line 0").fill("21")
