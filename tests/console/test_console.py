@@ -41,9 +41,13 @@ def test_sign_in_and_walk_every_page(
     url = console_server.url
     group = admin_api.post(f"{ADMIN}/intercoms/groups", json={"name": "Walk City"}).json()
     house = admin_api.post(
-        f"{ADMIN}/intercoms/groups", json={"name": "7 Walk Street", "parent_id": group["id"], "is_house": True}
+        f"{ADMIN}/intercoms/groups",
+        json={"name": "7 Walk Street", "parent_id": group["id"], "is_house": True},
     ).json()
-    assert admin_api.patch(f"{ADMIN}/intercoms/{intercoms[0]}", json={"group_id": house["id"]}).status_code == 200
+    assert (
+        admin_api.patch(f"{ADMIN}/intercoms/{intercoms[0]}", json={"group_id": house["id"]}).status_code
+        == 200
+    )
     resident = seed.account(settings, Role.resident, name="Walking Resident")
 
     page.goto(f"{url}/console/fleet")
@@ -69,7 +73,9 @@ def test_sign_in_and_walk_every_page(
     screenshot(page, "intercom")
 
     page.goto(f"{url}/console/groups")
-    expect(page.locator(f"li[data-group='{group['id']}'] > details > summary strong")).to_have_text("Walk City")
+    expect(page.locator(f"li[data-group='{group['id']}'] > details > summary strong")).to_have_text(
+        "Walk City"
+    )
     expect(page.locator(f"li[data-group='{house['id']}']")).to_contain_text("1 intercoms")
     page.get_by_label("Name").last.fill("Console Town")
     page.get_by_role("button", name="Create group").click()
@@ -95,10 +101,14 @@ def test_sign_in_and_walk_every_page(
     screenshot(page, "login")
 
 
-def test_group_rules_are_the_apis(signed_in: Any, console_server: RunningServer, admin_api: httpx.Client) -> None:
+def test_group_rules_are_the_apis(
+    signed_in: Any, console_server: RunningServer, admin_api: httpx.Client
+) -> None:
     page = signed_in
     parent = admin_api.post(f"{ADMIN}/intercoms/groups", json={"name": "Rules Parent"}).json()
-    child = admin_api.post(f"{ADMIN}/intercoms/groups", json={"name": "Rules Child", "parent_id": parent["id"]})
+    child = admin_api.post(
+        f"{ADMIN}/intercoms/groups", json={"name": "Rules Child", "parent_id": parent["id"]}
+    )
     child_id = child.json()["id"]
     page.goto(f"{console_server.url}/console/groups")
     # A group cannot move under its own child: the service's error shows next to the parent field.
@@ -137,7 +147,8 @@ def test_a_bad_value_shows_the_apis_error_next_to_its_field(
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("alert")).to_contain_text("not saved")
     expected = admin_api.patch(
-        f"{ADMIN}/intercoms/{intercom}", json={"door_open_time_general": "soon", "flat_from": 10, "flat_to": 5}
+        f"{ADMIN}/intercoms/{intercom}",
+        json={"door_open_time_general": "soon", "flat_from": 10, "flat_to": 5},
     )
     assert expected.status_code == 422
     errors = expected.json()["errors"]
@@ -195,7 +206,14 @@ def test_the_matrix_grid_round_trips_through_the_api(
     stored = admin_api.get(f"{ADMIN}/intercoms/{intercom}").json()
     assert stored["switch"] == "metakom" and stored["commutators_count"] == 1
     assert stored["matrix"] == [
-        {"id": 1, "capacity": 20, "items": COMMON_MATRIX, "auto": False, "is_last_item_first": True, "flat_from": 1}
+        {
+            "id": 1,
+            "capacity": 20,
+            "items": COMMON_MATRIX,
+            "auto": False,
+            "is_last_item_first": True,
+            "flat_from": 1,
+        }
     ]
     built = admin_api.post(
         f"{ADMIN}/intercoms/{intercom}/common-matrix",
@@ -204,7 +222,10 @@ def test_the_matrix_grid_round_trips_through_the_api(
     assert built["items"] == COMMON_MATRIX
     # The page renders exactly what is stored, cell by cell.
     cells = page.locator("[data-element='0'] [data-grid] tbody tr")
-    shown = [[int(value) for value in row.locator("input").evaluate_all("inputs => inputs.map(i => i.value)")] for row in cells.all()]
+    shown = [
+        [int(value) for value in row.locator("input").evaluate_all("inputs => inputs.map(i => i.value)")]
+        for row in cells.all()
+    ]
     assert shown == COMMON_MATRIX
     page.locator("#h-matrix").scroll_into_view_if_needed()
     screenshot(page, "intercom-matrix")

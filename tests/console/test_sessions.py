@@ -78,7 +78,9 @@ def test_an_idle_session_ends(settings: Settings) -> None:
     admin = seed.account(settings, Role.admin, password="right-password")
 
     async def work(session: AsyncSession, _context: AppContext) -> None:
-        issued = await accounts.console_login(session, login=admin.login, password=admin.password, policy=POLICY)
+        issued = await accounts.console_login(
+            session, login=admin.login, password=admin.password, policy=POLICY
+        )
         principal = await accounts.console_session(session, issued.token, timedelta(hours=1))
         assert principal.account_id == admin.id and principal.role is Role.admin
         with pytest.raises(Unauthenticated):
@@ -104,3 +106,20 @@ def test_the_live_socket_wants_a_session_from_the_console_itself(
         connect(url, additional_headers={"Cookie": cookie, "Origin": "http://evil.example"}).recv()
     with connect(url, additional_headers={"Cookie": cookie, "Origin": f"http://{host}"}) as socket:
         assert '"subscribed"' in str(socket.recv(timeout=10))
+
+
+def test_unknown_pages_and_bad_filters_answer_as_pages(
+    console_server: RunningServer, settings: Settings
+) -> None:
+    admin = seed.account(settings, Role.admin, password="right-password")
+    with httpx.Client(base_url=console_server.url) as client:
+        assert client.get("/console/fleet").status_code == 303  # not signed in: to the sign-in page
+        sign_in(client, admin.login, admin.password)
+        missing = client.get("/console/intercoms/987654")
+        assert missing.status_code == 404 and "Not found." in missing.text
+        assert "text/html" in missing.headers["content-type"]
+        assert "frame-ancestors 'none'" in missing.headers["content-security-policy"]
+        assert client.get("/console/residents/987654").status_code == 404
+        assert client.get("/console/audit?from=yesterday&intercom=-1").status_code == 422
+        assert client.get("/console/fleet?vendor=nokia&group=x").status_code == 422
+        assert client.get("/console/residents?q=" + "%00" * 10).status_code == 200

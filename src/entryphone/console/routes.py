@@ -122,7 +122,9 @@ async def login_form(request: Request) -> HTMLResponse:
 async def login(request: Request, session: DbSession, context: Context) -> Response:
     form = await read_form(request)
     nonce = request.cookies.get(LOGIN_COOKIE, "")
-    check_csrf(request, "login:" + nonce, form.get(CSRF_FIELD)) if nonce else _refuse()
+    if not nonce:
+        raise CsrfRefused()
+    check_csrf(request, "login:" + nonce, form.get(CSRF_FIELD))
     name = (form.get("login") or "").strip()[:191]
     password = form.get("password") or ""
     if not name or not password or len(password) > 255:
@@ -151,10 +153,6 @@ async def login(request: Request, session: DbSession, context: Context) -> Respo
     set_cookie(request, signed_in, SESSION_COOKIE, issued.token, max_age=None)
     signed_in.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return signed_in
-
-
-def _refuse() -> None:
-    raise CsrfRefused()
 
 
 @router.post("/logout")

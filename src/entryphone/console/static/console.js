@@ -54,7 +54,7 @@ function setOnline(id, online) {
   for (const badge of document.querySelectorAll(`tr[data-intercom="${id}"] [data-state], [data-state][data-intercom="${id}"]`)) {
     badge.classList.toggle("on", online);
     badge.classList.toggle("off", !online);
-    badge.textContent = online ? (labels.textOnline || "Online") : (labels.textOffline || "Offline");
+    badge.textContent = online ? labels.textOnline : labels.textOffline;
     badge.dataset.online = online ? "true" : "false";
   }
 }
@@ -135,7 +135,7 @@ function matrix() {
         input.value = String(value);
         input.inputMode = "numeric";
         input.size = 4;
-        input.setAttribute("aria-label", `${id} / ${r} / ${c}`);
+        input.setAttribute("aria-label", form.dataset.textCell.replace("{id}", id).replace("{row}", r).replace("{col}", c));
         tr.insertCell().appendChild(input);
       });
     });
