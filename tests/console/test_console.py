@@ -9,8 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.accounts.service import Principal
+from entryphone.audit import service as audit
 from entryphone.config import Settings
+from entryphone.context import AppContext
 from entryphone.models import Role
 from tests.console.conftest import screenshot, sign_in
 from tests.support import seed
@@ -21,6 +25,24 @@ from tests.support.wait import until
 ADMIN = "/api/admin/v1"
 # docs/domain/matrix.md, example 1 (the admin docs' common-matrix example).
 COMMON_MATRIX = [[20, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]]
+
+
+def record_audit(
+    settings: Settings, actor: seed.SeededAccount, intercom: int, action: str, changes: dict[str, Any]
+) -> None:
+    async def work(session: AsyncSession, _context: AppContext) -> None:
+        principal = Principal(account_id=actor.id, role=actor.role, token_id=0, login=actor.login)
+        await audit.record(
+            session,
+            principal,
+            action=action,
+            subject_type="intercom",
+            subject_id=intercom,
+            intercom_id=intercom,
+            changes=changes,
+        )
+
+    seed.in_session(settings, work)
 
 
 @pytest.fixture
@@ -90,9 +112,29 @@ def test_sign_in_and_walk_every_page(
     page.goto(f"{url}/console/residents")
     screenshot(page, "residents")
 
+    billing = seed.account(settings, Role.billing)
+    record_audit(
+        settings, billing, intercoms[0], "intercom.updated", {"title": {"before": "A", "after": "B"}}
+    )
+    record_audit(settings, billing, intercoms[1], "intercom.moved", {"group_id": {"before": 1, "after": 2}})
     page.goto(f"{url}/console/audit")
     expect(page.get_by_role("heading", name="Audit")).to_be_visible()
+    expect(page.locator("table.audit tbody tr")).to_have_count(2)
+    page.get_by_label("Action").select_option("intercom.moved")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.audit tbody tr")).to_have_count(1)
+    expect(page.locator("table.audit tbody")).to_contain_text(billing.login)
+    page.goto(f"{url}/console/audit?intercom={intercoms[0]}&surface=billing")
+    expect(page.locator("table.audit tbody tr")).to_have_count(1)
+    expect(page.locator("table.audit tbody")).to_contain_text('"A" → "B"')
+    page.goto(f"{url}/console/audit")
     screenshot(page, "audit")
+
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, held upright
+    page.goto(f"{url}/console/intercoms/{intercoms[0]}")
+    expect(page.get_by_role("button", name="Open door")).to_be_in_viewport()
+    screenshot(page, "intercom-tablet")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
@@ -325,3 +367,20 @@ def test_a_form_without_its_csrf_token_is_refused(
         assert reply.status_code == 403
         reply = client.post("/console/login", data={"login": "x", "password": "y"})
         assert reply.status_code == 403
+
+
+def test_a_tamper_alert_shows_live_and_in_the_alert_filter(
+    signed_in: Any, console_server: RunningServer, intercoms: list[int], emulators: BackgroundEmulators
+) -> None:
+    page = signed_in
+    page.goto(f"{console_server.url}/console/fleet")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    alerts = page.locator(f"tr[data-intercom='{intercoms[1]}'] [data-alerts]")
+    expect(alerts).to_have_text("0")
+    emulators.control(emulators.devices[1], "tamper", {"state": "in"})
+    expect(alerts).to_have_text("1", timeout=30_000)  # pushed, no reload
+    page.goto(f"{console_server.url}/console/fleet?alert=open")
+    expect(page.locator("tr[data-intercom]")).to_have_count(1)
+    expect(page.locator(f"tr[data-intercom='{intercoms[1]}']")).to_be_visible()
+    page.goto(f"{console_server.url}/console/intercoms/{intercoms[1]}")
+    expect(page.locator("section[aria-labelledby='h-alerts']")).to_contain_text("tamper")
