@@ -120,6 +120,8 @@ def test_unknown_pages_and_bad_filters_answer_as_pages(
         assert "text/html" in missing.headers["content-type"]
         assert "frame-ancestors 'none'" in missing.headers["content-security-policy"]
         assert client.get("/console/residents/987654").status_code == 404
+        malformed = client.get("/console/intercoms/not-a-number")
+        assert malformed.status_code == 404 and "text/html" in malformed.headers["content-type"]
         assert client.get("/console/audit?from=yesterday&intercom=-1").status_code == 422
         assert client.get("/console/fleet?vendor=nokia&group=x").status_code == 422
         assert client.get("/console/residents?q=" + "%00" * 10).status_code == 200

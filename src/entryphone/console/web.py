@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -227,7 +228,8 @@ class ConsoleRoute(APIRoute):
                     response = redirect("/login", m="expired")
             except CsrfRefused:
                 response = _error_page(request, 403, t("error.csrf"))
-            except NotFound:
+            except (NotFound, RequestValidationError):
+                # A malformed id in a console address names nothing: the same page as a missing one.
                 response = _error_page(request, 404, t("error.not_found"))
             except DeviceError as error:
                 response = _error_page(request, 502, t("error.device", message=error.message))
