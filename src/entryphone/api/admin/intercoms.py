@@ -7,15 +7,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
+from entryphone.api.admin.fields import (
+    Address,
+    Department,
+    DoorOpenTime,
+    Duration,
+    FlatNumber,
+    FlatOffset,
+    Port,
+    Secret,
+    Word,
+)
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
 from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
+from entryphone.api.types import Bool, Id, IdPath, Integer, Name, SearchText, Text
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
 from entryphone.intercoms.identity import normalize_mac
+from entryphone.intercoms.service import MAX_DTMF
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
@@ -29,8 +40,8 @@ TlsFingerprint = Annotated[
     StringConstraints(pattern=r"^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"),
     AfterValidator(lambda value: value.replace(":", "").lower()),
 ]
-Cell = Annotated[int, Field(ge=0, le=MAX_FLAT, strict=True)]
-Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+Cell = Annotated[int, Integer(0, MAX_FLAT)]
+Capacity = Annotated[int, Integer(1, 1000)]
 
 
 class SipCredentialsIn(BaseModel):
@@ -43,7 +54,7 @@ class SipCredentialsIn(BaseModel):
 
 
 class DtmfIn(BaseModel):
-    id: Annotated[int, Field(ge=1, le=16, strict=True)]
+    id: Annotated[int, Integer(1, MAX_DTMF)]
     value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9A-Da-d*#/+]+$")]
 
 
@@ -51,16 +62,16 @@ class SipOptionsIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     dtmf: Annotated[list[DtmfIn], Field(max_length=16)] | None = None
-    talk_duration: Count | None = None
-    ring_duration: Count | None = None
+    talk_duration: Duration | None = None
+    ring_duration: Duration | None = None
 
 
 class MatrixElementIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: Annotated[int, Field(ge=1, le=MAX_COMMUTATORS, strict=True)]
+    id: Annotated[int, Integer(1, MAX_COMMUTATORS)]
     auto: Bool = False
-    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    capacity: Capacity
     flat_from: FlatNumber | None = None
     is_last_item_first: Bool = False
     items: Annotated[list[Annotated[list[Cell], Field(max_length=32)]], Field(max_length=32)] | None = None
@@ -81,22 +92,22 @@ class IntercomFieldsIn(BaseModel):
     group_id: Id | None = None
     camera_id: Id | None = None
     status: Word | None = None
-    department: Count | None = None
+    department: Department | None = None
     department_type: Word | None = None
     department_name: Text | None = None
     address: Address | None = None
     flat_from: FlatNumber | None = None
     flat_to: FlatNumber | None = None
-    flat_offset: IntOrNumericString | None = None
+    flat_offset: FlatOffset | None = None
     force_flats_removal: Bool | None = None
     collecting_keys: Bool | None = None
-    door_open_time_general: Count | None = None
+    door_open_time_general: DoorOpenTime | None = None
     sip_credentials: SipCredentialsIn | None = None
     sip_options: SipOptionsIn | None = None
     is_crossbar_switchers_enabled: Bool | None = None
     switch: Word | None = None
     connection_type: Word | None = None
-    commutators_count: Annotated[int, Field(ge=0, le=MAX_COMMUTATORS, strict=True)] | None = None
+    commutators_count: Annotated[int, Integer(0, MAX_COMMUTATORS)] | None = None
     matrix: Annotated[list[MatrixElementIn], Field(max_length=MAX_COMMUTATORS)] | None = None
     schema_: Word | None = Field(default=None, alias="schema")
     ip: Text | None = None
@@ -133,7 +144,7 @@ class MatrixBuildIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     switch: Word
-    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    capacity: Capacity
     flat_from: FlatNumber
     is_last_item_first: Bool = False
 
@@ -200,7 +211,7 @@ def show_key(intercom: int) -> tuple[str, int]:
     return ("admin.intercom", intercom)
 
 
-@router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
+@router.get("/{intercom:int}", response_model=IntercomOut, summary="Show an intercom")
 async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
     key = show_key(intercom)
     body = read.cache.get(key, read.generation)
@@ -212,7 +223,7 @@ async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
     return Response(body, media_type=JSON)
 
 
-@router.patch("/{intercom}", response_model=IntercomOut, summary="Update an intercom (partial)")
+@router.patch("/{intercom:int}", response_model=IntercomOut, summary="Update an intercom (partial)")
 async def update_intercom(
     intercom: IdPath, body: IntercomFieldsIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
@@ -234,13 +245,15 @@ async def update_intercom(
     return await intercom_reply(session, context.secrets, record)
 
 
-@router.delete("/{intercom}", status_code=204, response_class=Response, summary="Delete an intercom (soft)")
+@router.delete(
+    "/{intercom:int}", status_code=204, response_class=Response, summary="Delete an intercom (soft)"
+)
 async def delete_intercom(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
     await service.soft_delete(session, await service.get_live(session, intercom, for_update=True))
     return Response(status_code=204)
 
 
-@router.post("/{intercom}/common-matrix", response_model=MatrixOut, summary="Build a matrix")
+@router.post("/{intercom:int}/common-matrix", response_model=MatrixOut, summary="Build a matrix")
 async def common_matrix(
     intercom: IdPath, body: MatrixBuildIn, _admin: AdminPrincipal, session: DbSession
 ) -> MatrixOut:

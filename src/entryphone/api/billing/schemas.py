@@ -15,13 +15,14 @@ from pydantic import (
     model_validator,
 )
 
-from entryphone.api.types import Bool, Id, LongText, Name, NonNegativeInt, Text
+from entryphone.api.types import Bool, Id, Integer, LongText, Name, NonNegativeInt, Text
+from entryphone.intercoms.service import MAX_DEPARTMENT
 
 MAX_LOG_EXTRA_BYTES = 16_384
 MAX_SYNC_ITEMS = 500
 MAX_DELETE_IDS = 200
 
-Department = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+Department = Annotated[int, Integer(1, MAX_DEPARTMENT)]
 Login = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=191)]
 ExternalId = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=191)]
 Model = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -49,7 +50,7 @@ class OnvifCredentials(_Body):
 
     login: Secret
     password: Secret
-    port: Annotated[int, Field(ge=1, le=65_535, strict=True)] | None = None
+    port: Annotated[int, Integer(1, 65_535)] | None = None
     path: Text | None = None
 
 

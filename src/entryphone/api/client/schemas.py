@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from entryphone.api.formatting import iso, plain
-from entryphone.api.types import Bool, Name
+from entryphone.api.types import Bool, Id, Integer, Name
 from entryphone.codes import service as codes
 from entryphone.models import Camera, IntercomCode
 from entryphone.models.call import IntercomCall
@@ -204,15 +204,13 @@ class RegistrationOut(BaseModel):
 class FlatChoice(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    flat: Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
+    flat: Annotated[int, Integer(1, 2_147_483_647)]
 
 
 class IdsBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    ids: Annotated[
-        list[Annotated[int, Field(ge=1, le=2**53 - 1, strict=True)]], Field(min_length=1, max_length=200)
-    ]
+    ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
 
 
 def _expiry(value: str) -> datetime:
