@@ -61,7 +61,7 @@ _TYPE_TAGS = {"int", "str", "bool", "float", "none", "list", "dict", "is-instanc
 def _is_type_tag(part: str) -> bool:
     return (
         part in _TYPE_TAGS
-        or "[" in part
+        or ("[" in part and not part.endswith("[]"))  # list[...], not the query key ids[]
         or part.startswith(("function-", "json-or-python", "lax-or-strict", "constrained-", "nullable"))
     )
 

@@ -44,7 +44,7 @@ def test_common_matrix(
         ({"switch": "metakom", "capacity": 25, "flat_from": 1, "is_last_item_first": True}, "capacity"),
         ({"switch": "factorial", "capacity": 70, "flat_from": 1}, "capacity"),
         ({"switch": "metakom", "capacity": 20}, "flat_from"),
-        ({"switch": "metakom", "capacity": "20", "flat_from": 1}, "capacity"),
+        ({"switch": "metakom", "capacity": "twenty", "flat_from": 1}, "capacity"),
     ],
 )
 def test_common_matrix_validation(
@@ -83,7 +83,7 @@ def test_auto_elements_are_generated_and_two_switches_read_back(admin_client: ht
         ([{"id": 1, "auto": False, "capacity": 20, "items": grid(1, 1)}], 1, "matrix.0.items"),
         ([{"id": 1, "auto": False, "capacity": 20, "items": [list(range(1, 11)), list(range(11, 20))]}], 1,
          "matrix.0.items.1"),
-        ([{"id": 1, "auto": False, "capacity": 20, "items": [list(range(1, 11)), [11, 12, "13", *range(14, 21)]]}],
+        ([{"id": 1, "auto": False, "capacity": 20, "items": [list(range(1, 11)), [11, 12, "x13", *range(14, 21)]]}],
          1, "matrix.0.items.1.2"),
         ([{"id": 1, "auto": False, "capacity": 20, "items": [list(range(1, 11)), [11, 12, 1.5, *range(14, 21)]]}],
          1, "matrix.0.items.1.2"),

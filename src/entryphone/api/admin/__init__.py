@@ -38,10 +38,6 @@ ROUTERS = [
 # that each is a GET route of the app with the same role and generation.
 CACHED_READS = [
     CachedRead(
-        f"{PREFIX}/intercoms/{{intercom:int}}",
-        "intercom:int",
-        Role.admin,
-        generations.INTERCOMS,
-        intercoms.show_key,
+        f"{PREFIX}/intercoms/{{intercom}}", "intercom", Role.admin, generations.INTERCOMS, intercoms.show_key
     ),
 ]
