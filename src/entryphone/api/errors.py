@@ -130,7 +130,7 @@ def humanize(error: dict[str, Any], path: str) -> str:
             return template.format(field=field, **context)
         except (KeyError, IndexError, ValueError):
             return f"The {field} field is invalid."
-    if kind in {"value_error", "assertion_error"}:
+    if kind in {"value_error", "assertion_error", "rule", "log_extra"}:  # our own sentences
         message = str(error.get("msg", ""))
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if message:

@@ -4,13 +4,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self, get_args
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, StringConstraints, WithJsonSchema
-from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
 
 MAX_DB_INT = 2_147_483_647
 MAX_ID = 2**53 - 1  # the largest integer a JavaScript client can hold exactly
@@ -125,3 +139,92 @@ DateFrom = Annotated[datetime, BeforeValidator(parse_moment), _MOMENT_SCHEMA]
 DateTo = Annotated[
     datetime, BeforeValidator(lambda value: parse_moment(value, end_of_day=True)), _MOMENT_SCHEMA
 ]
+
+
+class RequestBody(BaseModel):
+    """Base of every request body: one null rule and every failing rule reported at once.
+
+    - `null` on a field that always has a value (every boolean, and the names in `not_null`) is a 422
+      "cannot be null" and never a silent default; elsewhere null clears the value (absent = unchanged);
+    - `cross_field_rules` (rules over several fields, or formats the domain defines) run on the raw
+      body too, so their faults come in the same 422 as the type errors of the other fields.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def cross_field_rules(cls, _data: Mapping[str, Any]) -> dict[str, list[str]]:
+        return {}
+
+    @classmethod
+    def _refuses_null(cls, name: str) -> bool:
+        field = cls.model_fields.get(name)
+        if field is None:
+            return False
+        return name in cls.not_null or any(
+            isinstance(meta, BeforeValidator) and meta.func is _strict_bool
+            for meta in _metadata(field.annotation)
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """OpenAPI as enforced: a field that refuses null is not declared nullable."""
+        declared = handler(schema)
+        target = handler.resolve_ref_schema(declared)
+        for name, field in target.get("properties", {}).items():
+            options = field.get("anyOf")
+            if options and cls._refuses_null(name):
+                kept = [option for option in options if option != {"type": "null"}]
+                field.pop("anyOf")
+                field.pop("default", None)
+                field.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+        return declared
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_rule(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if not isinstance(data, Mapping):
+            return handler(data)
+        problems: list[InitErrorDetails] = []
+        nulls = {name for name, value in data.items() if value is None and cls._refuses_null(name)}
+        for name in sorted(nulls):
+            problems.append(_line(name, "not_null", "The field cannot be null.", None))
+        for path, messages in cls.cross_field_rules(data).items():
+            problems.extend(_line(path, "rule", message, None) for message in messages)
+        try:
+            model = handler({name: value for name, value in data.items() if name not in nulls})
+        except ValidationError as error:
+            if not problems:
+                raise
+            for item in error.errors():
+                problems.append(
+                    {
+                        "type": PydanticCustomError(item["type"], _escaped(item["msg"]), item.get("ctx")),
+                        "loc": item["loc"],
+                        "input": item["input"],
+                    }
+                )
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return model
+
+
+def _line(path: str, kind: str, message: str, value: object) -> InitErrorDetails:
+    loc = tuple(int(part) if part.isdigit() else part for part in path.split("."))
+    return {"type": PydanticCustomError(kind, _escaped(message)), "loc": loc, "input": value}
+
+
+def _escaped(message: str) -> str:
+    return message.replace("{", "{{").replace("}", "}}")
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """The Annotated metadata of a field's type, through `X | None`."""
+    found: list[Any] = []
+    for part in get_args(annotation) or (annotation,):
+        found.extend(getattr(part, "__metadata__", ()))
+    found.extend(getattr(annotation, "__metadata__", ()))
+    return found

@@ -176,10 +176,17 @@ async def _apply(
         session.add(intercom)
     await session.flush()
 
-    if "matrix" in changes or (
-        intercom.matrix and ({"switch", "commutators_count", "group_id"} & changes.keys())
-    ):
-        intercom.matrix = await _validated_matrix(session, intercom, changes.get("matrix", intercom.matrix))
+    if "matrix" in changes:
+        intercom.matrix = await _validated_matrix(session, intercom, changes["matrix"])
+    elif intercom.matrix and (triggers := [name for name in _MATRIX_TRIGGERS if name in changes]):
+        # The stored matrix must still hold after a move, a switch or a count change; its faults are
+        # the sent field's (a billing group move cannot name matrix.0.items.0.0).
+        try:
+            intercom.matrix = await _validated_matrix(session, intercom, intercom.matrix)
+        except ValidationFailed as failed:
+            raise ValidationFailed(
+                {triggers[0]: [f"The stored matrix does not allow it: {m}" for m in _messages(failed)]}
+            ) from failed
     if "flat_from" in changes or "flat_to" in changes:
         await flats.sync_flat_range(
             session,
@@ -191,6 +198,13 @@ async def _apply(
     if changes.get("connection_type") is not None:
         await flats.apply_connection_type(session, intercom)
     await session.flush()
+
+
+_MATRIX_TRIGGERS = ("group_id", "switch", "commutators_count")
+
+
+def _messages(failed: ValidationFailed) -> list[str]:
+    return [message for messages in failed.errors.values() for message in messages]
 
 
 async def _validated_matrix(session: AsyncSession, intercom: Intercom, elements: Any) -> list[Any] | None:

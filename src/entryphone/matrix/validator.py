@@ -49,10 +49,13 @@ def validate_matrix(
         raise ValidationFailed.one("switch", "The switch field is required when a matrix is set.")
     if len(elements) > MAX_COMMUTATORS:
         raise ValidationFailed.one("matrix", f"The matrix may have at most {MAX_COMMUTATORS} elements.")
-    if commutators_count is None or len(elements) != commutators_count:
+    if commutators_count is None:
+        fail("matrix", "The matrix needs commutators_count: one element per switch.")
+    elif len(elements) != commutators_count:
         fail(
             "matrix",
-            f"The matrix must have one element per switch (commutators_count = {commutators_count}).",
+            f"The matrix must have one element per switch: {commutators_count} for commutators_count "
+            f"{commutators_count}, not {len(elements)}.",
         )
 
     seen_ids: set[int] = set()

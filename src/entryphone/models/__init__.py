@@ -5,7 +5,6 @@ import importlib
 import pkgutil
 
 from entryphone.db.base import Base as _Base
-
 from entryphone.models.account import Account, Role
 from entryphone.models.api_token import ApiToken
 from entryphone.models.camera import Camera, CameraStream

@@ -14,7 +14,7 @@ from entryphone.api.admin.replies import FlatPropertiesOut, UserOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.formatting import plain
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Bool, Id, IdPath, SearchText
+from entryphone.api.types import Bool, Id, IdPath, RequestBody, SearchText
 from entryphone.errors import ValidationFailed
 from entryphone.flats import repository, service
 from entryphone.intercoms import service as intercoms
@@ -84,7 +84,7 @@ class MapUserKeyIn(BaseModel):
     keys: IdList = []
 
 
-class FlatUpdateIn(BaseModel):
+class FlatUpdateIn(RequestBody):
     model_config = ConfigDict(extra="ignore")
 
     is_smartphone_sip_line_available: Bool | None = None
@@ -107,7 +107,7 @@ class FlatUpdateIn(BaseModel):
     quiescent_resistance: SmallInt | None = None
 
 
-class FlatUserUpdateIn(BaseModel):
+class FlatUserUpdateIn(RequestBody):
     model_config = ConfigDict(extra="ignore")
 
     is_open_door_key: Bool | None = None

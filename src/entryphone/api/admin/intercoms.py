@@ -21,7 +21,7 @@ from entryphone.api.admin.fields import (
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
 from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Bool, Id, IdPath, Integer, Name, SearchText, Text
+from entryphone.api.types import Bool, Id, IdPath, Integer, Name, RequestBody, SearchText, Text
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
@@ -44,7 +44,7 @@ Cell = Annotated[int, Integer(0, MAX_FLAT)]
 Capacity = Annotated[int, Integer(1, 1000)]
 
 
-class SipCredentialsIn(BaseModel):
+class SipCredentialsIn(RequestBody):
     """Sent whole: server, port, login and password together."""
 
     server: Name
@@ -53,22 +53,18 @@ class SipCredentialsIn(BaseModel):
     password: Secret
 
 
-class DtmfIn(BaseModel):
+class DtmfIn(RequestBody):
     id: Annotated[int, Integer(1, MAX_DTMF)]
     value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9A-Da-d*#/+]+$")]
 
 
-class SipOptionsIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class SipOptionsIn(RequestBody):
     dtmf: Annotated[list[DtmfIn], Field(max_length=16)] | None = None
     talk_duration: Duration | None = None
     ring_duration: Duration | None = None
 
 
-class MatrixElementIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MatrixElementIn(RequestBody):
     id: Annotated[int, Integer(1, MAX_COMMUTATORS)]
     auto: Bool = False
     capacity: Capacity
@@ -77,10 +73,12 @@ class MatrixElementIn(BaseModel):
     items: Annotated[list[Annotated[list[Cell], Field(max_length=32)]], Field(max_length=32)] | None = None
 
 
-class IntercomFieldsIn(BaseModel):
-    """Every writable field of the admin intercom object; PATCH changes only the fields sent."""
+class IntercomFieldsIn(RequestBody):
+    """Every writable field of the admin intercom object; PATCH changes only the fields sent; null
+    clears a field the object may lack and is refused for booleans, title, vendor and status."""
 
     model_config = ConfigDict(extra="ignore", validate_by_name=True)
+    not_null = frozenset({"title", "name", "vendor", "status"})
 
     title: Name | None = None
     name: Name | None = None
@@ -120,16 +118,8 @@ class IntercomFieldsIn(BaseModel):
     tls_allow_self_signed: Bool | None = None
 
     def changes(self) -> dict[str, Any]:
-        """The fields the client sent, by wire name; booleans sent as null are ignored (cannot be unset)."""
+        """The fields the client sent, by wire name (a null the body may send clears the field)."""
         sent = self.model_dump(exclude_unset=True, by_alias=True)
-        for name in (
-            "collecting_keys",
-            "is_crossbar_switchers_enabled",
-            "force_flats_removal",
-            "tls_allow_self_signed",
-        ):
-            if name in sent and sent[name] is None:
-                sent.pop(name)
         if "matrix" in sent and sent["matrix"] is not None:
             # Only keys the client sent count: an explicit element without flat_from stays without it.
             sent["matrix"] = [element.model_dump(exclude_unset=False) for element in self.matrix or []]
@@ -140,9 +130,7 @@ class IntercomCreateIn(IntercomFieldsIn):
     vendor: Word
 
 
-class MatrixBuildIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MatrixBuildIn(RequestBody):
     switch: Word
     capacity: Capacity
     flat_from: FlatNumber

@@ -95,6 +95,7 @@ async def update_intercom(
         is_enabled=body.is_enabled,
         timetable=body.timetable.parsed() if body.timetable is not None else None,
         clear_timetable="timetable" in sent and body.timetable is None,
+        reset_title="title" in sent and body.title is None,
     )
     return await views.intercom_out(session, caller, record)
 

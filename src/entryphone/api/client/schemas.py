@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from entryphone.api.formatting import iso, plain
-from entryphone.api.types import Bool, Id, Integer, Name
+from entryphone.api.types import Bool, Id, Integer, Name, RequestBody
 from entryphone.codes import service as codes
 from entryphone.models import Camera, IntercomCode
 from entryphone.models.call import IntercomCall
@@ -51,7 +51,7 @@ MomentText = Annotated[str, _Short, AfterValidator(_moment)]
 DayType = Literal[DAY_TYPES]  # type: ignore[valid-type]
 
 
-class _Wire(BaseModel):
+class _Wire(RequestBody):
     # `from` is a Python keyword: declared as from_ with the wire name as alias.
     model_config = ConfigDict(
         extra="ignore", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
@@ -103,7 +103,8 @@ class TimetableIn(_Wire):
 
 
 class IntercomUpdate(_Wire):
-    """PATCH /api/v1/intercom/{intercom}: any of the three; `timetable: null` clears the device's schedule."""
+    """PATCH /api/v1/intercom/{intercom}: any of the three; `timetable: null` clears the device's
+    schedule, `title: null` gives the intercom back its own title; `is_enabled` cannot be null."""
 
     title: Name | None = None
     is_enabled: Bool | None = None
