@@ -177,12 +177,13 @@ async def _apply(
     await session.flush()
 
     if "matrix" in changes:
-        intercom.matrix = await _validated_matrix(session, intercom, changes["matrix"])
+        intercom.matrix = await _validated_matrix(session, intercom, changes["matrix"])  # typed elements
     elif intercom.matrix and (triggers := [name for name in _MATRIX_TRIGGERS if name in changes]):
         # The stored matrix must still hold after a move, a switch or a count change; its faults are
         # the sent field's (a billing group move cannot name matrix.0.items.0.0).
         try:
-            intercom.matrix = await _validated_matrix(session, intercom, intercom.matrix)
+            stored = [matrices.MatrixElement.stored(element) for element in intercom.matrix]
+            intercom.matrix = await _validated_matrix(session, intercom, stored)
         except ValidationFailed as failed:
             raise ValidationFailed(
                 {triggers[0]: [f"The stored matrix does not allow it: {m}" for m in _messages(failed)]}
@@ -207,7 +208,9 @@ def _messages(failed: ValidationFailed) -> list[str]:
     return [message for messages in failed.errors.values() for message in messages]
 
 
-async def _validated_matrix(session: AsyncSession, intercom: Intercom, elements: Any) -> list[Any] | None:
+async def _validated_matrix(
+    session: AsyncSession, intercom: Intercom, elements: Sequence[matrices.MatrixElement] | None
+) -> list[Any] | None:
     if not elements:
         return None
     taken: dict[int, str] = {}

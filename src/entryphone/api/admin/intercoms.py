@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,7 +28,7 @@ from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
 from entryphone.intercoms.identity import normalize_mac
 from entryphone.intercoms.service import MAX_DTMF
-from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
+from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, MatrixElement, build_matrix, repeated_flats
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
 
@@ -80,6 +81,19 @@ class IntercomFieldsIn(RequestBody):
     model_config = ConfigDict(extra="ignore", validate_by_name=True)
     not_null = frozenset({"title", "name", "vendor", "status"})
 
+    @classmethod
+    def cross_field_rules(cls, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """A flat wired twice is found with the type errors of the other cells (the switch-dependent
+        rules need the stored intercom: the intercoms service checks them)."""
+        matrix = data.get("matrix")
+        if not isinstance(matrix, list):
+            return {}
+        return repeated_flats(
+            (f"matrix.{index}.items", element.get("items"))
+            for index, element in enumerate(matrix)
+            if isinstance(element, dict) and element.get("auto") is not True
+        )
+
     title: Name | None = None
     name: Name | None = None
     vendor: Word | None = None
@@ -121,8 +135,7 @@ class IntercomFieldsIn(RequestBody):
         """The fields the client sent, by wire name (a null the body may send clears the field)."""
         sent = self.model_dump(exclude_unset=True, by_alias=True)
         if "matrix" in sent and sent["matrix"] is not None:
-            # Only keys the client sent count: an explicit element without flat_from stays without it.
-            sent["matrix"] = [element.model_dump(exclude_unset=False) for element in self.matrix or []]
+            sent["matrix"] = [MatrixElement(**element.model_dump()) for element in self.matrix or []]
         return sent
 
 
