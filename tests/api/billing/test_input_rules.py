@@ -29,8 +29,9 @@ def test_the_spec_pages_placeholder_body_reports_every_fault(billing_client: htt
     # The cURL sample of the billing update page, as written.
     placeholder = {
         "id": 0, "mac": "string", "title": "string", "flat_from": "integer", "flat_to": "integer",
-        "group_id": "integer", "group_external_id": "string", "new_mac": "string", "new_serial_number": "string",
-        "model": "string", "log_extra": "string|array", "onvif_credentials": [],
+        "group_id": "integer", "group_external_id": "string", "new_mac": "string",
+        "new_serial_number": "string", "model": "string", "log_extra": "string|array",
+        "onvif_credentials": [],
     }  # fmt: skip
     found = errors_of(billing_client.patch(URL, json=placeholder))
     assert set(found) == {"id", "mac", "flat_from", "flat_to", "group_id", "group_external_id", "new_mac"}
