@@ -262,15 +262,26 @@ def test_a_json_body_is_read_whatever_its_content_type(
         ("PATCH", "/intercoms/groups", "GET, POST"),
         ("DELETE", "/intercoms/groups", "GET, POST"),
         ("PUT", "/intercoms/1", "GET, PATCH, DELETE"),
+        ("PATCH", "/api/v1/intercom/calls", "GET"),
+        ("PATCH", "/api/v1/intercom/codes", "GET"),
+        ("PATCH", "/api/v1/intercom/shows", "GET"),
+        ("DELETE", "/api/v1/billing/intercoms/show", "GET"),
     ],
 )
 def test_a_405_lists_every_method_of_the_resource(
     admin_client: httpx.Client, method: str, path: str, allow: str
 ) -> None:
-    reply = admin_client.request(method, f"{BASE}{path}", json={})
+    url = path if path.startswith("/api/v1") else f"{BASE}{path}"
+    reply = admin_client.request(method, url, json={})
     assert reply.status_code == 405, reply.text
     assert reply.headers["allow"] == allow
     assert reply.json() == {"message": "Method not allowed"}
+
+
+def test_a_path_segment_that_is_not_an_id_is_not_found(admin_client: httpx.Client) -> None:
+    for path in ("/intercoms/abc", "/intercoms/-1", "/cameras/x1"):
+        assert admin_client.get(f"{BASE}{path}").status_code == 404
+    assert list(errors(admin_client.get(f"{BASE}/intercoms/0"))) == ["intercom"]
 
 
 def test_a_body_that_is_not_utf8_is_the_documented_422(admin_client: httpx.Client) -> None:
