@@ -294,3 +294,38 @@ def test_a_body_that_is_not_utf8_is_the_documented_422(admin_client: httpx.Clien
         url, content=b'{"title": "\\ud800"}', headers={"Content-Type": "application/json"}
     )
     assert errors(lone) == {"title": ["The title field must be valid UTF-8 text."]}
+
+
+# -- item 10: every fault at once, in the platform's words -------------------------------------------
+
+
+def test_a_matrix_reports_a_repeated_flat_and_a_malformed_cell_together(admin_client: httpx.Client) -> None:
+    url = f"{BASE}/intercoms/{intercom(admin_client, switch='metakom')['id']}"
+    items = [[1, 1, 2, 3, 4, 5, 6, 7, 8, 9], [10, 11, 12, 13, 14, 15, 16, 17, 18, "x"]]
+    found = errors(
+        admin_client.patch(
+            url, json={"commutators_count": 1, "matrix": [{"id": 1, "capacity": 20, "items": items}]}
+        )
+    )
+    assert found == {
+        "matrix.0.items.0.1": ["The flat 1 is wired twice (also at matrix.0.items.0.0)."],
+        "matrix.0.items.1.9": ["The matrix.0.items.1.9 field must be an integer."],
+    }
+    without_count = errors(
+        admin_client.patch(url, json={"matrix": [{"id": 1, "capacity": 20, "auto": True, "flat_from": 1}]})
+    )
+    assert without_count == {"matrix": ["The matrix needs commutators_count: one element per switch."]}
+
+
+def test_no_message_is_in_the_validation_librarys_words(admin_client: httpx.Client) -> None:
+    url = f"{BASE}/intercoms/{intercom(admin_client)['id']}"
+    bodies = [
+        {"department": -1}, {"flat_offset": 10**6}, {"title": ""}, {"title": "x" * 300}, {"sip_options": []},
+        {"matrix": "all"}, {"collecting_keys": "maybe"}, {"sip_credentials": {"server": "s"}},
+        {"connection_type": 5}, {"door_open_time_general": 1.5}, {"sip_options": {"dtmf": [{"id": 99, "value": "?"}]}},
+    ]  # fmt: skip
+    for body in bodies:
+        for messages in errors(admin_client.patch(url, json=body)).values():
+            for message in messages:
+                assert "Input should" not in message and "Value error" not in message, (body, message)
+                assert message.startswith("The "), (body, message)
