@@ -12,7 +12,7 @@ from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
-from entryphone.api.types import DateFrom, DateTo, IdPath, Integer
+from entryphone.api.types import Bool, DateFrom, DateTo, IdPath, Integer
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
 from entryphone.errors import NotFound
@@ -238,7 +238,7 @@ async def alerts(
     _admin: AdminPrincipal,
     session: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
-    unacknowledged: Annotated[bool, Query()] = False,
+    unacknowledged: Annotated[Bool, Query()] = False,
 ) -> Page[AlertOut]:
     record = await intercoms.get_live(session, intercom)
     result = await paginate(

@@ -75,7 +75,7 @@ async def list_groups(
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
-    is_house: Annotated[bool | None, Query()] = None,
+    is_house: Annotated[Bool | None, Query()] = None,
 ) -> Page[GroupOut]:
     query = repository.list_query(search=search, parent_id=parent_id, is_house=is_house)
     result = await paginate(session, query, params)

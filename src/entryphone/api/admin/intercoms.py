@@ -164,7 +164,7 @@ async def list_intercoms(
     group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=64)] = None,
-    is_online: Annotated[bool | None, Query()] = None,
+    is_online: Annotated[Bool | None, Query()] = None,
 ) -> Response:
     key = ("admin.intercoms", str(request.url))  # the page links repeat the URL as requested
     body = read.cache.get(key, read.generation)

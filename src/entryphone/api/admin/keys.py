@@ -12,7 +12,7 @@ from entryphone.api.admin.fields import Key
 from entryphone.api.admin.replies import KeyOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import DateFrom, DateTo, Id, IdPath, SearchText
+from entryphone.api.types import Bool, DateFrom, DateTo, Id, IdPath, SearchText
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import repository, service
 from entryphone.models import IntercomKey
@@ -63,8 +63,8 @@ async def list_keys(
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
-    unbound_users: Annotated[bool | None, Query()] = None,
-    unbound_flats: Annotated[bool | None, Query()] = None,
+    unbound_users: Annotated[Bool | None, Query()] = None,
+    unbound_flats: Annotated[Bool | None, Query()] = None,
     intercom_flat_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
     from_: Annotated[DateFrom | None, Query(alias="from")] = None,
     to: Annotated[DateTo | None, Query()] = None,
