@@ -14,6 +14,7 @@ from entryphone.api.cached_reads import CachedReadsMiddleware
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.api.reply_cache import ReplyCache
+from entryphone.api.routing import JsonBodyMiddleware
 from entryphone.config import Settings
 from entryphone.console import mount as mount_console
 from entryphone.context import AppContext
@@ -72,6 +73,7 @@ def create_app(
     document_error_shapes(app)
     metrics = Metrics()
     # Innermost: cache hits still pass the body limit and are timed like any request.
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(CachedReadsMiddleware, reads=admin.CACHED_READS, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)

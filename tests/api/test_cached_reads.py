@@ -60,7 +60,7 @@ def test_each_cached_read_is_a_get_route_with_the_same_role_and_generation(setti
         for context in getattr(included, "effective_route_contexts", lambda: [])():
             route = context.original_route
             if isinstance(route, APIRoute):
-                routes.update({(context.path, method): route for method in route.methods or ()})
+                routes.update({(context.path_format, method): route for method in route.methods or ()})
     assert (f"{BASE}/intercoms", "GET") in routes
     assert admin.CACHED_READS
     for read in admin.CACHED_READS:

@@ -136,7 +136,7 @@ def test_delete_refuses_groups_with_children_and_removes_empty_ones(admin_client
 def test_unknown_ids_are_404_and_bad_ids_422(admin_client: httpx.Client) -> None:
     assert admin_client.get(f"{BASE}/987654").json() == {"message": "Not found"}
     assert admin_client.patch(f"{BASE}/987654", json={"name": "x"}).status_code == 404
-    assert admin_client.get(f"{BASE}/abc").status_code == 422
+    assert admin_client.get(f"{BASE}/abc").status_code == 404  # not a group id: no such resource
     assert admin_client.get(f"{BASE}/{10**40}").status_code == 422
 
 

@@ -12,19 +12,23 @@ from hypothesis import strategies as st
 
 from entryphone import vocabulary
 from entryphone.errors import ValidationFailed
-from entryphone.matrix import build_matrix, validate_matrix
+from entryphone.matrix import MatrixElement, build_matrix, validate_matrix
 from entryphone.schedule.timetable import parse_clock_time, parse_datetime
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+# Typed elements, as the signature says (the API's request schema guarantees that much: its bounds).
+cells = st.integers(0, 99_999)
+elements = st.lists(
+    st.builds(
+        MatrixElement,
+        id=st.integers(1, 8),
+        capacity=st.integers(1, 1000),
+        auto=st.booleans(),
+        flat_from=st.none() | st.integers(1, 99_999),
+        is_last_item_first=st.booleans(),
+        items=st.none() | st.lists(st.lists(cells, max_size=12), max_size=24),
     ),
-    max_leaves=10,
+    max_size=4,
 )
-element_keys = st.sampled_from(["id", "auto", "capacity", "flat_from", "is_last_item_first", "items"])
-# Mappings, as the signature says (the API's models guarantee that much); anything inside them.
-elements = st.lists(st.dictionaries(element_keys, json_values, max_size=6), max_size=4)
 switch_keys = st.sampled_from([switch.key for switch in vocabulary.SWITCH_TYPES])
 
 
@@ -54,9 +58,7 @@ def test_a_flat_wired_twice_is_always_refused(key: str, data: st.DataObject) -> 
     source, target = data.draw(st.lists(st.sampled_from(cells), min_size=2, max_size=2, unique=True))
     grid[target[0]][target[1]] = grid[source[0]][source[1]]
     try:
-        validate_matrix(
-            [{"id": 1, "auto": False, "capacity": capacity, "items": grid}], switch=key, commutators_count=1
-        )
+        validate_matrix([MatrixElement(id=1, capacity=capacity, items=grid)], switch=key, commutators_count=1)
     except ValidationFailed:
         return
     raise AssertionError(f"a duplicated flat was accepted: {grid}")

@@ -10,10 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from entryphone.api.routing import allowed_methods
+from entryphone.api.types import DATE_FORMAT_MESSAGE
 from entryphone.errors import (
     Conflict,
     DeviceCannot,
@@ -48,48 +50,92 @@ def dot_path(loc: Sequence[int | str]) -> str:
     parts = [str(part) for part in loc]
     if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
         parts = parts[1:]
-    # Discriminated / union members add their type name to the location; it means nothing to a client.
+    # Validator and union members add their type name to the location; it means nothing to a client.
     parts = [part for part in parts if not _is_type_tag(part)]
     return ".".join(parts) or "body"
 
 
+_TYPE_TAGS = {"int", "str", "bool", "float", "none", "list", "dict", "is-instance", "tagged-union"}
+
+
 def _is_type_tag(part: str) -> bool:
-    return part.startswith(("function-", "json-or-python[", "lax-or-strict[")) or part in {
-        "int",
-        "str",
-        "bool",
-        "float",
-        "list[...]",
-        "dict[...]",
-        "constrained-str",
-        "constrained-int",
-    }
+    return (
+        part in _TYPE_TAGS
+        or ("[" in part and not part.endswith("[]"))  # list[...], not the query key ids[]
+        or part.startswith(("function-", "json-or-python", "lax-or-strict", "constrained-", "nullable"))
+    )
+
+
+def _attribute(path: str) -> str:
+    """Laravel's attribute name: the last key (underscores as spaces), the whole path for a list cell."""
+    if path == "body":
+        return "body"
+    last = path.rsplit(".", 1)[-1]
+    return (path if last.isdigit() else last).replace("_", " ")
+
+
+# Pydantic's error types in the platform's words; {field} is the attribute, {…} the error's context.
+_MESSAGES = {
+    "missing": "The {field} field is required.",
+    "json_invalid": "The request body is not valid JSON.",
+    "json_type": "The request body is not valid JSON.",
+    "int_type": "The {field} field must be an integer.",
+    "int_parsing": "The {field} field must be an integer.",
+    "int_from_float": "The {field} field must be an integer.",
+    "int_parsing_size": "The {field} field must be an integer.",
+    "float_type": "The {field} field must be a number.",
+    "float_parsing": "The {field} field must be a number.",
+    "finite_number": "The {field} field must be a number.",
+    "bool_type": "The {field} field must be true or false.",
+    "bool_parsing": "The {field} field must be true or false.",
+    "string_type": "The {field} field must be a string.",
+    "string_unicode": "The {field} field must be valid UTF-8 text.",
+    "string_sub_type": "The {field} field must be a string.",
+    "list_type": "The {field} field must be an array.",
+    "tuple_type": "The {field} field must be an array.",
+    "set_type": "The {field} field must be an array.",
+    "dict_type": "The {field} field must be an object.",
+    "model_type": "The {field} field must be an object.",
+    "model_attributes_type": "The {field} field must be an object.",
+    "greater_than_equal": "The {field} field must be at least {ge}.",
+    "greater_than": "The {field} field must be greater than {gt}.",
+    "less_than_equal": "The {field} field must not be greater than {le}.",
+    "less_than": "The {field} field must be less than {lt}.",
+    "string_too_short": "The {field} field must be at least {min_length} characters.",
+    "string_too_long": "The {field} field must not be greater than {max_length} characters.",
+    "too_short": "The {field} field must have at least {min_length} items.",
+    "too_long": "The {field} field must not have more than {max_length} items.",
+    "string_pattern_mismatch": "The {field} field format is invalid.",
+    "enum": "The selected {field} is invalid.",
+    "literal_error": "The selected {field} is invalid.",
+    "date_format": "The {field} field " + DATE_FORMAT_MESSAGE + ".",
+    "date_range": "The {field} field is outside the supported dates.",
+    "datetime_type": "The {field} field " + DATE_FORMAT_MESSAGE + ".",
+    "datetime_parsing": "The {field} field " + DATE_FORMAT_MESSAGE + ".",
+    "datetime_from_date_parsing": "The {field} field " + DATE_FORMAT_MESSAGE + ".",
+    "not_null": "The {field} field cannot be null.",
+    "extra_forbidden": "The {field} field is not allowed.",
+}
 
 
 def humanize(error: dict[str, Any], path: str) -> str:
-    """Laravel-style sentences for the common cases, pydantic's own words for the rest."""
-    field = path.rsplit(".", 1)[-1].replace("_", " ") if path != "body" else "body"
-    kind = error.get("type", "")
-    if kind == "missing":
-        return f"The {field} field is required."
-    if kind == "json_invalid":
-        return "The request body is not valid JSON."
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"The {field} field must be an integer."
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"The {field} field must be true or false."
-    if kind in {"string_type"}:
-        return f"The {field} field must be a string."
-    if kind in {"list_type"}:
-        return f"The {field} field must be an array."
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"The {field} field must be an object."
-    if kind == "enum" or kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected")
-        return f"The selected {field} is invalid." + (f" Expected {expected}." if expected else "")
-    message = str(error.get("msg", "Invalid value."))
-    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    return message if message.endswith(".") else message + "."
+    """The platform's (Laravel-style) sentence for a pydantic error; never pydantic's own words.
+    Our validators raise ValueError with a full sentence, kept as written."""
+    field = _attribute(path)
+    kind = str(error.get("type", ""))
+    template = _MESSAGES.get(kind)
+    if template is not None:
+        context = {key: value for key, value in (error.get("ctx") or {}).items()}
+        try:
+            return template.format(field=field, **context)
+        except (KeyError, IndexError, ValueError):
+            return f"The {field} field is invalid."
+    if kind in {"value_error", "assertion_error", "rule", "log_extra"}:  # our own sentences
+        message = str(error.get("msg", ""))
+        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if message:
+            return message if message.endswith(".") else message + "."
+    return f"The {field} field is invalid."
 
 
 def errors_from_pydantic(errors: Sequence[Any]) -> dict[str, list[str]]:
@@ -97,7 +143,7 @@ def errors_from_pydantic(errors: Sequence[Any]) -> dict[str, list[str]]:
     for error in errors:
         path = dot_path(error.get("loc", ()))
         kind = error.get("type", "")
-        if kind == "json_invalid":
+        if kind in {"json_invalid", "json_type"}:
             path = "body"
         message = humanize(error, path)
         bucket = collected.setdefault(path, [])
@@ -154,16 +200,27 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
         message = messages.get(exc.status_code, str(exc.detail))
-        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # Starlette names the first matching route's methods only
+            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.scope))
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # FastAPI's answer to a body it cannot decode (not UTF-8): the documented 422 on `body`.
+            return validation_response({"body": ["The request body must be UTF-8 encoded JSON."]})
+        return error_response(exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:  # the database restarted or the link dropped: retry is safe
             log.warning("database connection lost on %s %s", request.method, request.url.path)
             return error_response(503, "The database is unavailable. Retry in a moment.", headers=RETRY_SOON)
+        if isinstance(exc, IntegrityError):
+            # The services check every unique rule first (422 on the field); only a concurrent request
+            # that took the same value between that check and the write gets here.
+            log.warning("unique clash on %s %s", request.method, request.url.path)
+            return error_response(409, "A concurrent change took the same value. Retry the request.")
         return await _unexpected(request, exc)
 
     @app.exception_handler(SqlTimeoutError)

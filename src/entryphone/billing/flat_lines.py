@@ -67,7 +67,7 @@ async def update_flat_lines(
         raise ValidationFailed.one(path, f"The selected {path} is not a flat of this intercom.") from exc
 
     before = line_flags(flat)
-    flats.update_line_flags(flat, **flags)
+    flats.update_line_flags(intercom, flat, flags)
     await session.flush()
     changes = audit.diff(before, line_flags(flat))
     if changes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import Select, String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,9 +53,20 @@ async def occupied(session: AsyncSession, flat_ids: Collection[int]) -> set[int]
     }
 
 
-async def create_many(session: AsyncSession, intercom_id: int, flat_numbers: Sequence[int]) -> None:
-    session.add_all(IntercomFlat(intercom_id=intercom_id, flat=number) for number in flat_numbers)
+async def create_many(
+    session: AsyncSession, intercom_id: int, flat_numbers: Sequence[int], lines: Mapping[str, bool]
+) -> None:
+    session.add_all(IntercomFlat(intercom_id=intercom_id, flat=number, **lines) for number in flat_numbers)
     await session.flush()
+
+
+async def set_line_flags(session: AsyncSession, intercom_id: int, lines: Mapping[str, bool]) -> None:
+    await session.execute(
+        update(IntercomFlat)
+        .where(IntercomFlat.intercom_id == intercom_id)
+        .values(**lines)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def remove(session: AsyncSession, flat_ids: Collection[int]) -> None:

@@ -31,6 +31,31 @@ LINE_FLAGS = (
     "is_landline_sip_line_available",
     "is_analog_line_available",
 )
+# The lines each connection scheme rings (platform-endpoints.md 2.5): a flat may switch off a line
+# of its intercom's scheme, never switch on one the scheme does not have. No scheme: every line.
+SCHEME_LINES: dict[str, frozenset[str]] = {
+    "matrix_switching": frozenset({"is_analog_line_available"}),
+    "fixed": frozenset({"is_landline_sip_line_available"}),
+    "smart": frozenset({"is_smartphone_sip_line_available"}),
+    "combined_1": frozenset({"is_analog_line_available", "is_smartphone_sip_line_available"}),
+    "combined_2": frozenset({"is_landline_sip_line_available", "is_smartphone_sip_line_available"}),
+}
+# A new flat of an intercom without a connection type (the historical defaults).
+DEFAULT_LINES = {
+    "is_smartphone_sip_line_available": True,
+    "is_landline_sip_line_available": False,
+    "is_analog_line_available": True,
+}
+
+
+def scheme_lines(connection_type: str | None) -> dict[str, bool]:
+    """The line flags a flat gets when its intercom's connection type is set (or the flat is created)."""
+    lines = SCHEME_LINES.get(connection_type or "")
+    if lines is None:
+        return dict(DEFAULT_LINES)
+    return {name: name in lines for name in LINE_FLAGS}
+
+
 PERMISSIONS = (
     "is_open_door_key",
     "is_open_door_code",
@@ -86,7 +111,9 @@ async def sync_flat_range(
                 f"Flats {listed} still hold keys or users; send force_flats_removal: true to remove them.",
             )
     await repository.remove(session, outside.values())
-    await repository.create_many(session, intercom.id, sorted(wanted - existing.keys()))
+    await repository.create_many(
+        session, intercom.id, sorted(wanted - existing.keys()), scheme_lines(intercom.connection_type)
+    )
     intercom.flat_from = flat_from
     intercom.flat_to = flat_to
     await session.flush()
@@ -170,20 +197,31 @@ def update_permissions(resident: FlatResident, changes: Mapping[str, bool]) -> N
 
 
 def update_line_flags(
-    flat: IntercomFlat,
-    *,
-    is_smartphone_sip_line_available: bool | None = None,
-    is_landline_sip_line_available: bool | None = None,
-    is_analog_line_available: bool | None = None,
+    intercom: Intercom, flat: IntercomFlat, flags: Mapping[str, bool | None]
 ) -> IntercomFlat:
-    """Switch the flat's call lines; None leaves a flag as it is."""
-    if is_smartphone_sip_line_available is not None:
-        flat.is_smartphone_sip_line_available = is_smartphone_sip_line_available
-    if is_landline_sip_line_available is not None:
-        flat.is_landline_sip_line_available = is_landline_sip_line_available
-    if is_analog_line_available is not None:
-        flat.is_analog_line_available = is_analog_line_available
+    """Switch the flat's call lines (keys of LINE_FLAGS; None leaves a flag as it is). Switching on a
+    line the intercom's connection type does not ring is 422 on that flag."""
+    lines = SCHEME_LINES.get(intercom.connection_type or "")
+    errors = {
+        name: [f"The {intercom.connection_type} connection type has no such line; {name} must be false."]
+        for name, value in flags.items()
+        if value and lines is not None and name not in lines
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    for name, value in flags.items():
+        if name not in LINE_FLAGS:
+            raise KeyError(name)
+        if value is not None:
+            setattr(flat, name, value)
     return flat
+
+
+async def apply_connection_type(session: AsyncSession, intercom: Intercom) -> None:
+    """A connection type sets the call lines of every flat of the intercom ("the call type is set
+    according to the scheme"); flats then may switch lines of the scheme off one by one."""
+    if intercom.connection_type in SCHEME_LINES:
+        await repository.set_line_flags(session, intercom.id, scheme_lines(intercom.connection_type))
 
 
 def can_manage_resistance(intercom: Intercom, flat: IntercomFlat) -> bool:

@@ -150,7 +150,18 @@ async def _apply(
         if model is None:
             fail("model", f"The model is not supported by the vendor {vendor}.")
         changes["model"] = model
-    await _check_identity(session, changes, vendor, exclude_id, fail)
+    elif (
+        not creating
+        and "model" not in changes
+        and vendor != intercom.vendor
+        and intercom.model is not None
+        and vocabulary.is_known_vendor(vendor)
+        and not vocabulary.model_belongs_to_vendor(vendor, intercom.model)
+    ):
+        # A model of the old vendor would make the intercom inconsistent (and refuse later changes):
+        # the caller names the new vendor's model, or sends "model": null to clear it.
+        fail("model", f"The model field is required when the vendor changes (a model of {vendor}).")
+    await _check_identity(session, intercom, changes, vendor, exclude_id, fail)
     await _check_links(session, changes, exclude_id, fail)
     _check_plain(changes, fail)
     _check_sip(changes, fail)
@@ -165,10 +176,18 @@ async def _apply(
         session.add(intercom)
     await session.flush()
 
-    if "matrix" in changes or (
-        intercom.matrix and ({"switch", "commutators_count", "group_id"} & changes.keys())
-    ):
-        intercom.matrix = await _validated_matrix(session, intercom, changes.get("matrix", intercom.matrix))
+    if "matrix" in changes:
+        intercom.matrix = await _validated_matrix(session, intercom, changes["matrix"])  # typed elements
+    elif intercom.matrix and (triggers := [name for name in _MATRIX_TRIGGERS if name in changes]):
+        # The stored matrix must still hold after a move, a switch or a count change; its faults are
+        # the sent field's (a billing group move cannot name matrix.0.items.0.0).
+        try:
+            stored = [matrices.MatrixElement.stored(element) for element in intercom.matrix]
+            intercom.matrix = await _validated_matrix(session, intercom, stored)
+        except ValidationFailed as failed:
+            raise ValidationFailed(
+                {triggers[0]: [f"The stored matrix does not allow it: {m}" for m in _messages(failed)]}
+            ) from failed
     if "flat_from" in changes or "flat_to" in changes:
         await flats.sync_flat_range(
             session,
@@ -177,10 +196,21 @@ async def _apply(
             changes.get("flat_to", intercom.flat_to),
             force=bool(changes.get("force_flats_removal")),
         )
+    if changes.get("connection_type") is not None:
+        await flats.apply_connection_type(session, intercom)
     await session.flush()
 
 
-async def _validated_matrix(session: AsyncSession, intercom: Intercom, elements: Any) -> list[Any] | None:
+_MATRIX_TRIGGERS = ("group_id", "switch", "commutators_count")
+
+
+def _messages(failed: ValidationFailed) -> list[str]:
+    return [message for messages in failed.errors.values() for message in messages]
+
+
+async def _validated_matrix(
+    session: AsyncSession, intercom: Intercom, elements: Sequence[matrices.MatrixElement] | None
+) -> list[Any] | None:
     if not elements:
         return None
     taken: dict[int, str] = {}
@@ -196,8 +226,15 @@ async def _validated_matrix(session: AsyncSession, intercom: Intercom, elements:
 
 
 async def _check_identity(
-    session: AsyncSession, changes: dict[str, Any], vendor: str, exclude_id: int | None, fail: Fail
+    session: AsyncSession,
+    intercom: Intercom,
+    changes: dict[str, Any],
+    vendor: str,
+    exclude_id: int | None,
+    fail: Fail,
 ) -> None:
+    """The unique rules (MAC; vendor + serial number; external_id), checked whichever of their fields
+    the body sends: a clash is reported on a field that was sent, never left to the database."""
     if changes.get("mac") is not None:
         try:
             changes["mac"] = normalize_mac(changes["mac"])
@@ -206,15 +243,23 @@ async def _check_identity(
         else:
             if await repository.live_with_mac(session, changes["mac"], exclude_id) is not None:
                 fail("mac", "The mac has already been taken by another intercom.")
+    serial_ok = True
     if changes.get("serial_number") is not None:
         try:
             changes["serial_number"] = normalize_serial(changes["serial_number"])
         except ValueError as exc:
             fail("serial_number", str(exc))
-        else:
-            found = await repository.live_with_serial(session, vendor, changes["serial_number"], exclude_id)
-            if found is not None:
-                fail("serial_number", "The serial_number has already been taken by another intercom.")
+            serial_ok = False
+    serial = changes.get("serial_number", intercom.serial_number)
+    vendor_changed = "vendor" in changes and vendor != intercom.vendor
+    if (
+        serial_ok
+        and serial is not None
+        and ("serial_number" in changes or vendor_changed)
+        and await repository.live_with_serial(session, vendor, serial, exclude_id) is not None
+    ):
+        field = "serial_number" if "serial_number" in changes else "vendor"
+        fail(field, f"The serial_number {serial} has already been taken by another {vendor} intercom.")
     external_id = changes.get("external_id")
     if external_id is not None and await repository.with_external_id(session, external_id, exclude_id):
         fail("external_id", "The external_id has already been taken.")
@@ -301,8 +346,14 @@ def _apply_secrets(secrets: SecretBox, intercom: Intercom, changes: dict[str, An
             intercom.sip_login = credentials["login"]
             intercom.sip_password_encrypted = secrets.encrypt(credentials["password"])
     if "sip_options" in changes:
-        sent = {key: value for key, value in (changes["sip_options"] or {}).items() if value is not None}
-        intercom.sip_options = {**(intercom.sip_options or {}), **sent} if changes["sip_options"] else None
+        # null clears every option; otherwise sent keys merge, a key sent as null clears that key
+        # and {} changes nothing.
+        sent = changes["sip_options"]
+        if sent is None:
+            intercom.sip_options = None
+        else:
+            merged = {**(intercom.sip_options or {}), **sent}
+            intercom.sip_options = {key: value for key, value in merged.items() if value is not None} or None
     if "password" in changes:
         password = changes["password"]
         intercom.password_encrypted = secrets.encrypt(password) if password else None

@@ -6,15 +6,17 @@ Pure functions, no I/O: the admin API, the intercom service and the device drive
 
 from entryphone.matrix.builder import MAX_FLAT, build_matrix, generate_grid
 from entryphone.matrix.cells import Cell, cell_of, wired_flats
-from entryphone.matrix.validator import MAX_COMMUTATORS, validate_matrix
+from entryphone.matrix.validator import MAX_COMMUTATORS, MatrixElement, repeated_flats, validate_matrix
 
 __all__ = [
     "MAX_COMMUTATORS",
     "MAX_FLAT",
     "Cell",
+    "MatrixElement",
     "build_matrix",
     "cell_of",
     "generate_grid",
+    "repeated_flats",
     "validate_matrix",
     "wired_flats",
 ]

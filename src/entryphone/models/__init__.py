@@ -4,6 +4,7 @@ each module in the package is imported, so adding a table means adding a file (a
 import importlib
 import pkgutil
 
+from entryphone.db.base import Base as _Base
 from entryphone.models.account import Account, Role
 from entryphone.models.api_token import ApiToken
 from entryphone.models.camera import Camera, CameraStream
@@ -33,3 +34,9 @@ __all__ = [
     "ReadGeneration",
     "Role",
 ]
+
+# ids are never reused (migration 0007_flat_ids): on SQLite every table but `intercoms` (soft deletes
+# only) declares AUTOINCREMENT; PostgreSQL sequences never go back anyway.
+for _table in _Base.metadata.tables.values():
+    if _table.name != "intercoms" and "id" in _table.primary_key.columns:
+        _table.dialect_options["sqlite"]["autoincrement"] = True

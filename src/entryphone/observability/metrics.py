@@ -88,5 +88,6 @@ def route_template(scope: Scope) -> str:
     if answered_early is not None:
         return str(answered_early)
     effective = scope.get("fastapi", {}).get("effective_route_context")
-    path = getattr(effective, "path", None) or getattr(scope.get("route"), "path_format", None)
+    # path_format: the template without convertors ({intercom}, not {intercom:int}).
+    path = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path_format", None)
     return str(path) if path else "unmatched"

@@ -244,9 +244,11 @@ async def update(
     is_enabled: bool | None = None,
     timetable: Timetable | None = None,
     clear_timetable: bool = False,
+    reset_title: bool = False,
 ) -> None:
-    """`title` is the resident's (all their devices); `is_enabled` and `timetable` are this device's."""
-    if title is not None:
+    """`title` is the resident's (all their devices; `reset_title` drops it for the intercom's own);
+    `is_enabled` and `timetable` are this device's."""
+    if title is not None or reset_title:
         row = await own_row(session, account_id, intercom.id)
         row.title = title
     if is_enabled is not None or timetable is not None or clear_timetable:

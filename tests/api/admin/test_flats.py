@@ -128,7 +128,7 @@ def test_flat_list_search_and_pagination(
 def test_flat_patch_fields_and_validation(
     admin_client: httpx.Client, residents: list[seed.SeededAccount]
 ) -> None:
-    panel = intercom(admin_client, flat_from=1, flat_to=2, connection_type="smart", vendor="2n")
+    panel = intercom(admin_client, flat_from=1, flat_to=2, connection_type="combined_2", vendor="2n")
     url = f"{BASE}/intercoms/{panel['id']}/flats/{flat_id(admin_client, panel['id'], 1)}"
     reply = ok(
         admin_client.patch(

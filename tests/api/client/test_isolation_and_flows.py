@@ -178,7 +178,7 @@ def test_self_registration_over_http(api: Api, settings: Settings, server: Runni
             client.post(f"/api/v1/intercom/{intercom_id}/open-door").status_code == 404
         )  # not confirmed yet
         assert client.post(f"/api/v1/intercom/{intercom_id}/flat", json={"flat": 13}).status_code == 422
-        assert client.post(f"/api/v1/intercom/{intercom_id}/flat", json={"flat": "11"}).status_code == 422
+        assert client.post(f"/api/v1/intercom/{intercom_id}/flat", json={"flat": "1.5"}).status_code == 422
         chosen = client.post(f"/api/v1/intercom/{intercom_id}/flat", json={"flat": 11})
         assert chosen.status_code == 200 and chosen.json()["status"] == "confirmed"
         assert client.post(f"/api/v1/intercom/{intercom_id}/flat", json={"flat": 12}).status_code == 404

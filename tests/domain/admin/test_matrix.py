@@ -4,13 +4,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from entryphone import vocabulary
 from entryphone.errors import ValidationFailed
-from entryphone.matrix import build_matrix, cell_of, validate_matrix, wired_flats
+from entryphone.matrix import MatrixElement, build_matrix, cell_of, validate_matrix, wired_flats
+
+
+def validate(elements: list[dict[str, Any]], **rules: Any) -> list[dict[str, Any]]:
+    """The validator takes the request schema's typed elements (cell types are the schema's rule)."""
+    return validate_matrix([MatrixElement(**element) for element in elements], **rules)
 
 
 def test_documented_common_matrix_example() -> None:
@@ -29,7 +36,7 @@ def test_factorial_8x8() -> None:
 
 
 def test_two_switches_and_cell_of() -> None:
-    matrix = validate_matrix(
+    matrix = validate(
         [
             {"id": 1, "auto": True, "capacity": 100, "flat_from": 1, "is_last_item_first": True},
             {"id": 2, "auto": True, "capacity": 100, "flat_from": 101, "is_last_item_first": True},
@@ -54,8 +61,6 @@ def test_two_switches_and_cell_of() -> None:
         ([{"id": 1, "capacity": 20, "auto": False, "items": [list(range(1, 11))]}], 1, "matrix.0.items"),
         ([{"id": 1, "capacity": 20, "auto": False, "items": [list(range(1, 11)), list(range(11, 20))]}], 1,
          "matrix.0.items.1"),
-        ([{"id": 1, "capacity": 20, "auto": False, "items": [list(range(1, 11)), [11, 12, "x", *range(14, 21)]]}],
-         1, "matrix.0.items.1.2"),
         ([{"id": 1, "capacity": 20, "auto": False, "items": [list(range(1, 11)), [11, 12, 3, *range(14, 21)]]}],
          1, "matrix.0.items.1.2"),
         (
@@ -78,13 +83,13 @@ def test_two_switches_and_cell_of() -> None:
 )  # fmt: skip
 def test_each_rule_names_its_path(elements: list[dict[str, object]], commutators: int, path: str) -> None:
     with pytest.raises(ValidationFailed) as failure:
-        validate_matrix(elements, switch="metakom", commutators_count=commutators)
+        validate(elements, switch="metakom", commutators_count=commutators)
     assert path in failure.value.errors, failure.value.errors
 
 
 def test_flat_of_another_intercom_in_the_house_is_refused_at_its_cell() -> None:
     with pytest.raises(ValidationFailed) as failure:
-        validate_matrix(
+        validate(
             [{"id": 1, "capacity": 20, "auto": False, "items": [list(range(1, 11)), list(range(11, 21))]}],
             switch="metakom",
             commutators_count=1,
@@ -126,7 +131,7 @@ def test_built_grid_matches_geometry_and_holds_each_flat_once(setup: tuple[str, 
 @given(switch_setups())
 def test_cell_of_inverts_the_grid(setup: tuple[str, int, int, bool]) -> None:
     key, capacity, flat_from, last_first = setup
-    matrix = validate_matrix(
+    matrix = validate(
         [
             {
                 "id": 1,
@@ -153,7 +158,7 @@ def test_cell_of_inverts_the_grid(setup: tuple[str, int, int, bool]) -> None:
 def test_validating_an_explicit_copy_of_a_built_grid_accepts_it(setup: tuple[str, int, int, bool]) -> None:
     key, capacity, flat_from, last_first = setup
     grid = build_matrix(key, capacity, flat_from, last_first)
-    matrix = validate_matrix(
+    matrix = validate(
         [{"id": 1, "auto": False, "capacity": capacity, "items": grid}], switch=key, commutators_count=1
     )
     assert matrix[0]["items"] == grid

@@ -58,7 +58,7 @@ class AuditEntryOut(BaseModel):
 
 
 @router.get(
-    "/{intercom}/audit",
+    "/{intercom:int}/audit",
     response_model=Page[AuditEntryOut],
     summary="The audit trail of an intercom, newest first (deleted intercoms included)",
 )

@@ -79,14 +79,14 @@ async def create_camera(
     return await _out(session, context, camera)
 
 
-@router.get("/{camera}", response_model=CameraOut, summary="Show a camera")
+@router.get("/{camera:int}", response_model=CameraOut, summary="Show a camera")
 async def show_camera(
     camera: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> CameraOut:
     return await _out(session, context, await service.get_live(session, camera))
 
 
-@router.patch("/{camera}", response_model=CameraOut, summary="Update a camera")
+@router.patch("/{camera:int}", response_model=CameraOut, summary="Update a camera")
 async def update_camera(
     camera: IdPath, body: CameraUpdateIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> CameraOut:
@@ -95,7 +95,7 @@ async def update_camera(
     return await _out(session, context, record)
 
 
-@router.delete("/{camera}", status_code=204, response_class=Response, summary="Delete a camera (soft)")
+@router.delete("/{camera:int}", status_code=204, response_class=Response, summary="Delete a camera (soft)")
 async def delete_camera(camera: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
     await service.soft_delete(session, await service.get_live(session, camera))
     return Response(status_code=204)

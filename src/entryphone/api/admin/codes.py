@@ -109,8 +109,8 @@ async def _replies(session: DbSession, intercom: Intercom, records: list[Interco
     ]
 
 
-@router.post("/intercom/{intercom}/codes", response_model=CodeOut, summary="Generate a door code")
-@router.post("/intercoms/{intercom}/codes", response_model=CodeOut, include_in_schema=False)
+@router.post("/intercom/{intercom:int}/codes", response_model=CodeOut, summary="Generate a door code")
+@router.post("/intercoms/{intercom:int}/codes", response_model=CodeOut, include_in_schema=False)
 async def create_code(
     intercom: IdPath, body: CodeCreateIn, _admin: AdminPrincipal, session: DbSession
 ) -> CodeOut:
@@ -124,8 +124,8 @@ async def create_code(
     return (await _replies(session, record, [code]))[0]
 
 
-@router.get("/intercom/{intercom}/codes", response_model=Page[CodeOut], summary="List door codes")
-@router.get("/intercoms/{intercom}/codes", response_model=Page[CodeOut], include_in_schema=False)
+@router.get("/intercom/{intercom:int}/codes", response_model=Page[CodeOut], summary="List door codes")
+@router.get("/intercoms/{intercom:int}/codes", response_model=Page[CodeOut], include_in_schema=False)
 async def list_codes(
     request: Request,
     intercom: IdPath,
@@ -139,9 +139,11 @@ async def list_codes(
     return build_page(request, await _replies(session, record, list(result.items)), result.total, params)
 
 
-@router.delete("/intercom/{intercom}/codes", status_code=204, response_class=Response, summary="Delete codes")
 @router.delete(
-    "/intercoms/{intercom}/codes", status_code=204, response_class=Response, include_in_schema=False
+    "/intercom/{intercom:int}/codes", status_code=204, response_class=Response, summary="Delete codes"
+)
+@router.delete(
+    "/intercoms/{intercom:int}/codes", status_code=204, response_class=Response, include_in_schema=False
 )
 async def delete_codes(
     intercom: IdPath, body: CodesDeleteIn, _admin: AdminPrincipal, session: DbSession

@@ -3,7 +3,6 @@ configuration backup, key sync, the event journal and the device's status."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,7 +12,7 @@ from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
-from entryphone.api.types import IdPath
+from entryphone.api.types import Bool, DateFrom, DateTo, IdPath, Integer
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
 from entryphone.errors import NotFound
@@ -33,7 +32,7 @@ class OpenDoorIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # Seconds the door stays open; the intercom's door_open_time_general when omitted.
-    duration: Annotated[int, Field(ge=1, le=3600, strict=True)] | None = None
+    duration: Annotated[int, Integer(1, 3600)] | None = None
 
 
 class _AdminDoor:
@@ -51,7 +50,10 @@ class _AdminDoor:
 
 
 @router.post(
-    "/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door (administrator)"
+    "/{intercom:int}/open-door",
+    status_code=204,
+    response_class=Response,
+    summary="Open the door (administrator)",
 )
 async def open_door(
     intercom: IdPath,
@@ -74,7 +76,7 @@ async def open_door(
 
 
 @router.get(
-    "/{intercom}/snapshot",
+    "/{intercom:int}/snapshot",
     response_class=Response,
     responses=IMAGE_RESPONSES,
     summary="A camera frame (JPEG), or an MJPEG stream with ?fps=",
@@ -91,7 +93,7 @@ async def snapshot(
     return await camera_reply(commands_of(context), intercom, camera)
 
 
-@router.post("/{intercom}/restart", status_code=204, response_class=Response, summary="Restart the panel")
+@router.post("/{intercom:int}/restart", status_code=204, response_class=Response, summary="Restart the panel")
 async def restart(intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession) -> Response:
     await intercoms.get_live(session, intercom)
     await session.commit()
@@ -100,7 +102,7 @@ async def restart(intercom: IdPath, _admin: AdminPrincipal, context: Context, se
 
 
 @router.get(
-    "/{intercom}/config-backup",
+    "/{intercom:int}/config-backup",
     response_class=Response,
     responses={200: {"content": {"application/xml": {}}}},
     summary="Download the panel's configuration",
@@ -120,7 +122,7 @@ async def config_backup(
 
 
 @router.post(
-    "/{intercom}/sync-keys",
+    "/{intercom:int}/sync-keys",
     status_code=204,
     response_class=Response,
     summary="Push keys and codes to the panel",
@@ -147,7 +149,7 @@ class DeviceLogOut(BaseModel):
     data: dict[str, Any]
 
 
-@router.get("/{intercom}/logs", response_model=Page[DeviceLogOut], summary="The intercom's event journal")
+@router.get("/{intercom:int}/logs", response_model=Page[DeviceLogOut], summary="The intercom's event journal")
 async def logs(
     request: Request,
     intercom: IdPath,
@@ -156,8 +158,8 @@ async def logs(
     params: Annotated[PageParams, Depends(page_params)],
     types: Annotated[list[EventName] | None, Query(alias="types[]", max_length=32)] = None,
     type: Annotated[EventName | None, Query()] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query()] = None,
+    from_: Annotated[DateFrom | None, Query(alias="from")] = None,
+    to: Annotated[DateTo | None, Query()] = None,
 ) -> Page[DeviceLogOut]:
     record = await intercoms.get_live(session, intercom)
     wanted = list(types or []) + ([type] if type else [])
@@ -199,7 +201,9 @@ class DeviceStatusOut(BaseModel):
 
 
 @router.get(
-    "/{intercom}/device", response_model=DeviceStatusOut, summary="The panel's status as the fleet sees it"
+    "/{intercom:int}/device",
+    response_model=DeviceStatusOut,
+    summary="The panel's status as the fleet sees it",
 )
 async def device(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> DeviceStatusOut:
     status = await device_status(session, await intercoms.get_live(session, intercom))
@@ -226,7 +230,7 @@ class AlertOut(BaseModel):
 
 
 @router.get(
-    "/{intercom}/alerts", response_model=Page[AlertOut], summary="Tamper and door alerts of the panel"
+    "/{intercom:int}/alerts", response_model=Page[AlertOut], summary="Tamper and door alerts of the panel"
 )
 async def alerts(
     request: Request,
@@ -234,7 +238,7 @@ async def alerts(
     _admin: AdminPrincipal,
     session: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
-    unacknowledged: Annotated[bool, Query()] = False,
+    unacknowledged: Annotated[Bool, Query()] = False,
 ) -> Page[AlertOut]:
     record = await intercoms.get_live(session, intercom)
     result = await paginate(
@@ -254,7 +258,7 @@ async def alerts(
 
 
 @router.post(
-    "/{intercom}/alerts/{alert}/acknowledge",
+    "/{intercom:int}/alerts/{alert:int}/acknowledge",
     status_code=204,
     response_class=Response,
     summary="Acknowledge an alert",
@@ -276,7 +280,9 @@ class DoorOpeningOut(BaseModel):
 
 
 @router.get(
-    "/{intercom}/door-openings", response_model=Page[DoorOpeningOut], summary="Who opened the door, and how"
+    "/{intercom:int}/door-openings",
+    response_model=Page[DoorOpeningOut],
+    summary="Who opened the door, and how",
 )
 async def door_openings(
     request: Request,

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-from entryphone.api.types import _no_control_chars
+from entryphone.api.types import Integer, _no_control_chars
+from entryphone.intercoms.service import MAX_DEPARTMENT, MAX_DOOR_OPEN_TIME, MAX_DURATION, MAX_FLAT_OFFSET
 from entryphone.matrix import MAX_FLAT
 
-
-def _numeric_string_to_int(value: object) -> object:
-    """The platform's own examples send some integers as strings ("flat_offset": "1")."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
-        return int(value.strip())
-    return value
-
-
-FlatNumber = Annotated[int, Field(ge=1, le=MAX_FLAT, strict=True)]
-Port = Annotated[int, BeforeValidator(_numeric_string_to_int), Field(ge=1, le=65535, strict=True)]
-IntOrNumericString = Annotated[
-    int, BeforeValidator(_numeric_string_to_int), Field(ge=0, le=MAX_FLAT, strict=True)
-]
-SmallInt = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+# Integers (and numeric strings, as Laravel's `integer` rule): the bounds the services enforce.
+FlatNumber = Annotated[int, Integer(1, MAX_FLAT)]
+Port = Annotated[int, Integer(1, 65535)]
+FlatOffset = Annotated[int, Integer(0, MAX_FLAT_OFFSET)]
+Department = Annotated[int, Integer(1, MAX_DEPARTMENT)]
+DoorOpenTime = Annotated[int, Integer(1, MAX_DOOR_OPEN_TIME)]
+Duration = Annotated[int, Integer(1, MAX_DURATION)]
+SmallInt = Annotated[int, Integer(0, 1_000_000)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_no_control_chars)]
 Address = Annotated[str, StringConstraints(max_length=512), AfterValidator(_no_control_chars)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_control_chars)]

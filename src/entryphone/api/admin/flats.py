@@ -14,14 +14,14 @@ from entryphone.api.admin.replies import FlatPropertiesOut, UserOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.formatting import plain
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Bool, Id, IdPath, SearchText
+from entryphone.api.types import Bool, Id, IdPath, RequestBody, SearchText
 from entryphone.errors import ValidationFailed
 from entryphone.flats import repository, service
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import service as keys
 from entryphone.models import Intercom, IntercomFlat
 
-router = APIRouter(prefix="/intercoms/{intercom}", tags=["admin: flats"])
+router = APIRouter(prefix="/intercoms/{intercom:int}", tags=["admin: flats"])
 
 IdList = Annotated[list[Id], Field(max_length=100)]
 PhoneNumber = Annotated[str, Field(max_length=64, pattern=r"^[0-9A-Za-z+*#@._:;=-]+$")]
@@ -84,7 +84,7 @@ class MapUserKeyIn(BaseModel):
     keys: IdList = []
 
 
-class FlatUpdateIn(BaseModel):
+class FlatUpdateIn(RequestBody):
     model_config = ConfigDict(extra="ignore")
 
     is_smartphone_sip_line_available: Bool | None = None
@@ -107,7 +107,7 @@ class FlatUpdateIn(BaseModel):
     quiescent_resistance: SmallInt | None = None
 
 
-class FlatUserUpdateIn(BaseModel):
+class FlatUserUpdateIn(RequestBody):
     model_config = ConfigDict(extra="ignore")
 
     is_open_door_key: Bool | None = None
@@ -194,13 +194,13 @@ async def list_flats(
     return build_page(request, items, result.total, params)
 
 
-@router.get("/flats/{flat}", response_model=FlatOut, summary="Show a flat (by its record id)")
+@router.get("/flats/{flat:int}", response_model=FlatOut, summary="Show a flat (by its record id)")
 async def show_flat(intercom: IdPath, flat: IdPath, _admin: AdminPrincipal, session: DbSession) -> FlatOut:
     record = await intercoms.get_live(session, intercom)
     return await flat_reply(session, record, await service.get_flat(session, record.id, flat))
 
 
-@router.patch("/flats/{flat}", response_model=FlatOut, summary="Update a flat")
+@router.patch("/flats/{flat:int}", response_model=FlatOut, summary="Update a flat")
 async def update_flat(
     intercom: IdPath, flat: IdPath, body: FlatUpdateIn, _admin: AdminPrincipal, session: DbSession
 ) -> FlatOut:
@@ -208,8 +208,7 @@ async def update_flat(
     target = await service.get_flat(session, record.id, flat)
     sent = body.model_dump(exclude_unset=True)
     service.update_line_flags(
-        target,
-        **{name: sent[name] for name in service.LINE_FLAGS if sent.get(name) is not None},
+        record, target, {name: sent[name] for name in service.LINE_FLAGS if sent.get(name) is not None}
     )
     service.update_settings(
         record,
@@ -246,7 +245,7 @@ async def update_flat(
 
 
 @router.patch(
-    "/flats/{flat}/users/{user}",
+    "/flats/{flat:int}/users/{user:int}",
     response_model=FlatWithPermissionsOut,
     summary="Update a user's permissions in a flat",
 )
@@ -270,7 +269,7 @@ async def update_flat_user(
 
 
 @router.get(
-    "/flats/{flat}/users",
+    "/flats/{flat:int}/users",
     response_model=FlatWithPermissionsOut,
     summary="Show a flat with its users' permissions",
 )

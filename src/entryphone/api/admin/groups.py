@@ -75,7 +75,7 @@ async def list_groups(
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
-    is_house: Annotated[bool | None, Query()] = None,
+    is_house: Annotated[Bool | None, Query()] = None,
 ) -> Page[GroupOut]:
     query = repository.list_query(search=search, parent_id=parent_id, is_house=is_house)
     result = await paginate(session, query, params)
@@ -95,12 +95,12 @@ async def create_group(body: GroupCreate, _admin: AdminPrincipal, session: DbSes
     return await _out(session, group)
 
 
-@router.get("/{group}", response_model=GroupOut, summary="Show a group")
+@router.get("/{group:int}", response_model=GroupOut, summary="Show a group")
 async def show_group(group: IdPath, _admin: AdminPrincipal, session: DbSession) -> GroupOut:
     return await _out(session, await service.get(session, group))
 
 
-@router.patch("/{group}", response_model=GroupOut, summary="Update a group")
+@router.patch("/{group:int}", response_model=GroupOut, summary="Update a group")
 async def update_group(
     group: IdPath, body: GroupUpdate, _admin: AdminPrincipal, session: DbSession
 ) -> GroupOut:
@@ -114,7 +114,7 @@ async def update_group(
     return await _out(session, record)
 
 
-@router.delete("/{group}", status_code=204, response_class=Response, summary="Delete an empty group")
+@router.delete("/{group:int}", status_code=204, response_class=Response, summary="Delete an empty group")
 async def delete_group(group: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
     await service.delete(session, await service.get(session, group))
     return Response(status_code=204)

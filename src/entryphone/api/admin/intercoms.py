@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
+from entryphone.api.admin.fields import (
+    Address,
+    Department,
+    DoorOpenTime,
+    Duration,
+    FlatNumber,
+    FlatOffset,
+    Port,
+    Secret,
+    Word,
+)
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
 from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
+from entryphone.api.types import Bool, Id, IdPath, Integer, Name, RequestBody, SearchText, Text
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
 from entryphone.intercoms.identity import normalize_mac
-from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
+from entryphone.intercoms.service import MAX_DTMF
+from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, MatrixElement, build_matrix, repeated_flats
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
 
@@ -29,11 +41,11 @@ TlsFingerprint = Annotated[
     StringConstraints(pattern=r"^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$"),
     AfterValidator(lambda value: value.replace(":", "").lower()),
 ]
-Cell = Annotated[int, Field(ge=0, le=MAX_FLAT, strict=True)]
-Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+Cell = Annotated[int, Integer(0, MAX_FLAT)]
+Capacity = Annotated[int, Integer(1, 1000)]
 
 
-class SipCredentialsIn(BaseModel):
+class SipCredentialsIn(RequestBody):
     """Sent whole: server, port, login and password together."""
 
     server: Name
@@ -42,34 +54,45 @@ class SipCredentialsIn(BaseModel):
     password: Secret
 
 
-class DtmfIn(BaseModel):
-    id: Annotated[int, Field(ge=1, le=16, strict=True)]
+class DtmfIn(RequestBody):
+    id: Annotated[int, Integer(1, MAX_DTMF)]
     value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9A-Da-d*#/+]+$")]
 
 
-class SipOptionsIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class SipOptionsIn(RequestBody):
     dtmf: Annotated[list[DtmfIn], Field(max_length=16)] | None = None
-    talk_duration: Count | None = None
-    ring_duration: Count | None = None
+    talk_duration: Duration | None = None
+    ring_duration: Duration | None = None
 
 
-class MatrixElementIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: Annotated[int, Field(ge=1, le=MAX_COMMUTATORS, strict=True)]
+class MatrixElementIn(RequestBody):
+    id: Annotated[int, Integer(1, MAX_COMMUTATORS)]
     auto: Bool = False
-    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    capacity: Capacity
     flat_from: FlatNumber | None = None
     is_last_item_first: Bool = False
     items: Annotated[list[Annotated[list[Cell], Field(max_length=32)]], Field(max_length=32)] | None = None
 
 
-class IntercomFieldsIn(BaseModel):
-    """Every writable field of the admin intercom object; PATCH changes only the fields sent."""
+class IntercomFieldsIn(RequestBody):
+    """Every writable field of the admin intercom object; PATCH changes only the fields sent; null
+    clears a field the object may lack and is refused for booleans, title, vendor and status."""
 
     model_config = ConfigDict(extra="ignore", validate_by_name=True)
+    not_null = frozenset({"title", "name", "vendor", "status"})
+
+    @classmethod
+    def cross_field_rules(cls, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """A flat wired twice is found with the type errors of the other cells (the switch-dependent
+        rules need the stored intercom: the intercoms service checks them)."""
+        matrix = data.get("matrix")
+        if not isinstance(matrix, list):
+            return {}
+        return repeated_flats(
+            (f"matrix.{index}.items", element.get("items"))
+            for index, element in enumerate(matrix)
+            if isinstance(element, dict) and element.get("auto") is not True
+        )
 
     title: Name | None = None
     name: Name | None = None
@@ -81,22 +104,22 @@ class IntercomFieldsIn(BaseModel):
     group_id: Id | None = None
     camera_id: Id | None = None
     status: Word | None = None
-    department: Count | None = None
+    department: Department | None = None
     department_type: Word | None = None
     department_name: Text | None = None
     address: Address | None = None
     flat_from: FlatNumber | None = None
     flat_to: FlatNumber | None = None
-    flat_offset: IntOrNumericString | None = None
+    flat_offset: FlatOffset | None = None
     force_flats_removal: Bool | None = None
     collecting_keys: Bool | None = None
-    door_open_time_general: Count | None = None
+    door_open_time_general: DoorOpenTime | None = None
     sip_credentials: SipCredentialsIn | None = None
     sip_options: SipOptionsIn | None = None
     is_crossbar_switchers_enabled: Bool | None = None
     switch: Word | None = None
     connection_type: Word | None = None
-    commutators_count: Annotated[int, Field(ge=0, le=MAX_COMMUTATORS, strict=True)] | None = None
+    commutators_count: Annotated[int, Integer(0, MAX_COMMUTATORS)] | None = None
     matrix: Annotated[list[MatrixElementIn], Field(max_length=MAX_COMMUTATORS)] | None = None
     schema_: Word | None = Field(default=None, alias="schema")
     ip: Text | None = None
@@ -109,19 +132,10 @@ class IntercomFieldsIn(BaseModel):
     tls_allow_self_signed: Bool | None = None
 
     def changes(self) -> dict[str, Any]:
-        """The fields the client sent, by wire name; booleans sent as null are ignored (cannot be unset)."""
+        """The fields the client sent, by wire name (a null the body may send clears the field)."""
         sent = self.model_dump(exclude_unset=True, by_alias=True)
-        for name in (
-            "collecting_keys",
-            "is_crossbar_switchers_enabled",
-            "force_flats_removal",
-            "tls_allow_self_signed",
-        ):
-            if name in sent and sent[name] is None:
-                sent.pop(name)
         if "matrix" in sent and sent["matrix"] is not None:
-            # Only keys the client sent count: an explicit element without flat_from stays without it.
-            sent["matrix"] = [element.model_dump(exclude_unset=False) for element in self.matrix or []]
+            sent["matrix"] = [MatrixElement(**element.model_dump()) for element in self.matrix or []]
         return sent
 
 
@@ -129,11 +143,9 @@ class IntercomCreateIn(IntercomFieldsIn):
     vendor: Word
 
 
-class MatrixBuildIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class MatrixBuildIn(RequestBody):
     switch: Word
-    capacity: Annotated[int, Field(ge=1, le=1000, strict=True)]
+    capacity: Capacity
     flat_from: FlatNumber
     is_last_item_first: Bool = False
 
@@ -152,7 +164,7 @@ async def list_intercoms(
     group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=64)] = None,
-    is_online: Annotated[bool | None, Query()] = None,
+    is_online: Annotated[Bool | None, Query()] = None,
 ) -> Response:
     key = ("admin.intercoms", str(request.url))  # the page links repeat the URL as requested
     body = read.cache.get(key, read.generation)
@@ -200,7 +212,7 @@ def show_key(intercom: int) -> tuple[str, int]:
     return ("admin.intercom", intercom)
 
 
-@router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
+@router.get("/{intercom:int}", response_model=IntercomOut, summary="Show an intercom")
 async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
     key = show_key(intercom)
     body = read.cache.get(key, read.generation)
@@ -212,7 +224,7 @@ async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
     return Response(body, media_type=JSON)
 
 
-@router.patch("/{intercom}", response_model=IntercomOut, summary="Update an intercom (partial)")
+@router.patch("/{intercom:int}", response_model=IntercomOut, summary="Update an intercom (partial)")
 async def update_intercom(
     intercom: IdPath, body: IntercomFieldsIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
@@ -234,13 +246,15 @@ async def update_intercom(
     return await intercom_reply(session, context.secrets, record)
 
 
-@router.delete("/{intercom}", status_code=204, response_class=Response, summary="Delete an intercom (soft)")
+@router.delete(
+    "/{intercom:int}", status_code=204, response_class=Response, summary="Delete an intercom (soft)"
+)
 async def delete_intercom(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
     await service.soft_delete(session, await service.get_live(session, intercom, for_update=True))
     return Response(status_code=204)
 
 
-@router.post("/{intercom}/common-matrix", response_model=MatrixOut, summary="Build a matrix")
+@router.post("/{intercom:int}/common-matrix", response_model=MatrixOut, summary="Build a matrix")
 async def common_matrix(
     intercom: IdPath, body: MatrixBuildIn, _admin: AdminPrincipal, session: DbSession
 ) -> MatrixOut:

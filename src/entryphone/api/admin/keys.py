@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,12 +12,12 @@ from entryphone.api.admin.fields import Key
 from entryphone.api.admin.replies import KeyOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Id, IdPath, SearchText
+from entryphone.api.types import Bool, DateFrom, DateTo, Id, IdPath, SearchText
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import repository, service
 from entryphone.models import IntercomKey
 
-router = APIRouter(prefix="/intercoms/{intercom}/keys", tags=["admin: keys"])
+router = APIRouter(prefix="/intercoms/{intercom:int}/keys", tags=["admin: keys"])
 
 
 class KeysCreateIn(BaseModel):
@@ -55,12 +54,6 @@ async def key_replies(session: AsyncSession, records: list[IntercomKey]) -> list
     ]
 
 
-def _day(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @router.get("", response_model=Page[KeyOut], summary="List the keys of an intercom")
 async def list_keys(
     request: Request,
@@ -70,11 +63,11 @@ async def list_keys(
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
-    unbound_users: Annotated[bool | None, Query()] = None,
-    unbound_flats: Annotated[bool | None, Query()] = None,
+    unbound_users: Annotated[Bool | None, Query()] = None,
+    unbound_flats: Annotated[Bool | None, Query()] = None,
     intercom_flat_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: Annotated[datetime | None, Query()] = None,
+    from_: Annotated[DateFrom | None, Query(alias="from")] = None,
+    to: Annotated[DateTo | None, Query()] = None,
     exclude_keys_id: Annotated[list[int] | None, Query(alias="exclude_keys_id[]", max_length=100)] = None,
 ) -> Page[KeyOut]:
     record = await intercoms.get_live(session, intercom)
@@ -85,8 +78,8 @@ async def list_keys(
         unbound_users=unbound_users,
         unbound_flats=unbound_flats,
         intercom_flat_id=intercom_flat_id,
-        created_from=_day(from_),
-        created_to=_day(to),
+        created_from=from_,
+        created_to=to,
         exclude_ids=exclude_keys_id or (),
     )
     result = await paginate(session, query, params)
@@ -104,7 +97,7 @@ async def create_keys(
     return await key_replies(session, created)
 
 
-@router.patch("/{intercom_key}", response_model=KeyOut, summary="Rebind a key")
+@router.patch("/{intercom_key:int}", response_model=KeyOut, summary="Rebind a key")
 async def update_key(
     intercom: IdPath, intercom_key: IdPath, body: KeyUpdateIn, _admin: AdminPrincipal, session: DbSession
 ) -> KeyOut:

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     JsonValue,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from entryphone.api.types import Bool, Id, LongText, Name, NonNegativeInt, Text
+from entryphone.api.types import Bool, Id, Integer, Name, NonNegativeInt, RequestBody, Text
+from entryphone.intercoms.identity import normalize_mac
+from entryphone.intercoms.service import MAX_DEPARTMENT
 
 MAX_LOG_EXTRA_BYTES = 16_384
 MAX_SYNC_ITEMS = 500
 MAX_DELETE_IDS = 200
 
-Department = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+Department = Annotated[int, Integer(1, MAX_DEPARTMENT)]
 Login = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=191)]
 ExternalId = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=191)]
 Model = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -30,18 +34,62 @@ Phone = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=64)]
 Secret = Annotated[Text, StringConstraints(max_length=255)]
 
 
-def _bounded_log_extra(value: Any) -> Any:
-    if len(json.dumps(value, ensure_ascii=False).encode("utf-8")) > MAX_LOG_EXTRA_BYTES:
-        raise ValueError(f"The log extra field must be at most {MAX_LOG_EXTRA_BYTES} bytes of JSON")
+def _log_extra(value: Any) -> Any:
+    """ "string|array" in the platform's words: a string, a JSON array or a JSON object, kept as sent
+    (one rule, so a wrong type is one message on `log_extra`, not one per member of a union)."""
+    if isinstance(value, str):
+        if len(value) > 4096 or any(ord(char) < 32 and char not in "\t\n\r" for char in value):
+            raise PydanticCustomError(
+                "log_extra", "The log extra field must be at most 4096 characters without control characters."
+            )
+    elif not isinstance(value, list | dict):
+        raise PydanticCustomError("log_extra", "The log extra field must be a string, an array or an object.")
+    if len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")) > MAX_LOG_EXTRA_BYTES:
+        raise PydanticCustomError(
+            "log_extra", f"The log extra field must be at most {MAX_LOG_EXTRA_BYTES} bytes of JSON."
+        )
     return value
 
 
-# "string|array" in the platform's words: a string, a JSON object or a JSON array, kept as sent.
-LogExtra = Annotated[LongText | list[JsonValue] | dict[str, JsonValue], AfterValidator(_bounded_log_extra)]
+LogExtra = Annotated[
+    JsonValue,
+    PlainValidator(_log_extra),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 4096}, {"type": "array"}, {"type": "object"}]}),
+]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+def _mac_rule(data: Mapping[str, Any], *names: str) -> dict[str, list[str]]:
+    """The MAC format of the intercoms service, checked with the other faults of the body."""
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        value = data.get(name)
+        if isinstance(value, str):
+            try:
+                normalize_mac(value)
+            except ValueError as exc:
+                errors[name] = [str(exc).replace("The mac ", f"The {name} ", 1)]
+    return errors
+
+
+def _exclusive(data: Mapping[str, Any], first: str, second: str) -> dict[str, list[str]]:
+    if data.get(first) is None or data.get(second) is None:
+        return {}
+    return {
+        first: [f"The {first} field prohibits {second} from being present."],
+        second: [f"The {second} field prohibits {first} from being present."],
+    }
+
+
+def _merged(*found: dict[str, list[str]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for each in found:
+        for path, messages in each.items():
+            errors.setdefault(path, []).extend(messages)
+    return errors
+
+
+class _Body(RequestBody):
+    pass
 
 
 class OnvifCredentials(_Body):
@@ -49,11 +97,15 @@ class OnvifCredentials(_Body):
 
     login: Secret
     password: Secret
-    port: Annotated[int, Field(ge=1, le=65_535, strict=True)] | None = None
+    port: Annotated[int, Integer(1, 65_535)] | None = None
     path: Text | None = None
 
 
 class IntercomCreate(_Body):
+    @classmethod
+    def cross_field_rules(cls, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        return _merged(_mac_rule(data, "mac"), _exclusive(data, "group_id", "group_external_id"))
+
     group_id: Id | None = None
     group_external_id: ExternalId | None = None
     flat_from: NonNegativeInt | None = None
@@ -69,6 +121,20 @@ class IntercomCreate(_Body):
 
 
 class IntercomUpdate(_Body):
+    # Billing never clears these: null is refused, as for every boolean (onvif_credentials: null removes).
+    not_null = frozenset(
+        {"title", "name", "department", "flat_from", "flat_to", "group_id", "group_external_id", "new_mac",
+         "new_serial_number", "model", "external_id"}
+    )  # fmt: skip
+
+    @classmethod
+    def cross_field_rules(cls, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        return _merged(
+            _mac_rule(data, "mac", "new_mac"),
+            _exclusive(data, "id", "mac"),
+            _exclusive(data, "group_id", "group_external_id"),
+        )
+
     id: Id | None = None
     mac: Text | None = None
     title: Name | None = None
@@ -134,8 +200,8 @@ class SyncItem(_Body):
 
 class UserIntercomsManage(_Body):
     login: Login
-    sync: Annotated[list[SyncItem], Field(max_length=MAX_SYNC_ITEMS)] = []
-    delete: Annotated[list[Id], Field(max_length=MAX_DELETE_IDS)] = []
+    sync: Annotated[list[SyncItem], Field(max_length=MAX_SYNC_ITEMS)] = Field(default_factory=list)
+    delete: Annotated[list[Id], Field(max_length=MAX_DELETE_IDS)] = Field(default_factory=list)
     log_extra: LogExtra | None = None
 
 

@@ -44,12 +44,12 @@ async def _out(session: DbSession, caller: Resident, call: IntercomCall) -> Call
     return CallOut.of(call, views.pick(intercoms, call.intercom_id))
 
 
-@router.get("/{call}", response_model=CallOut, summary="One of my calls")
+@router.get("/{call:int}", response_model=CallOut, summary="One of my calls")
 async def show_call(call: IdPath, caller: Resident, session: DbSession) -> CallOut:
     return await _out(session, caller, await calls.get(session, caller.account_id, call))
 
 
-@router.post("/{call}/start", response_model=CallOut, summary="Answer a ringing call on this device")
+@router.post("/{call:int}/start", response_model=CallOut, summary="Answer a ringing call on this device")
 async def start_call(call: IdPath, caller: Resident, session: DbSession, publisher: Publisher) -> CallOut:
     record = await calls.get(session, caller.account_id, call)
     await _out(session, caller, record)  # the intercom must still be the caller's
@@ -58,7 +58,7 @@ async def start_call(call: IdPath, caller: Resident, session: DbSession, publish
 
 
 @router.post(
-    "/{call}/cancel", status_code=204, response_class=Response, summary="Decline a ringing call here"
+    "/{call:int}/cancel", status_code=204, response_class=Response, summary="Decline a ringing call here"
 )
 async def cancel_call(
     call: IdPath, caller: Resident, session: DbSession, publisher: Publisher, context: Context
@@ -71,7 +71,7 @@ async def cancel_call(
     return Response(status_code=204)
 
 
-@router.post("/{call}/end", status_code=204, response_class=Response, summary="Hang up an answered call")
+@router.post("/{call:int}/end", status_code=204, response_class=Response, summary="Hang up an answered call")
 async def end_call(
     call: IdPath, caller: Resident, session: DbSession, publisher: Publisher, context: Context
 ) -> Response:

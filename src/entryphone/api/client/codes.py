@@ -37,7 +37,7 @@ async def list_codes(
     return build_page(request, data, result.total, params)
 
 
-@router.post("/{intercom}/codes", response_model=CodeOut, summary="Create a door code for my flat")
+@router.post("/{intercom:int}/codes", response_model=CodeOut, summary="Create a door code for my flat")
 async def create_code(
     intercom: IdPath, body: CodeCreate, caller: Resident, session: DbSession, publisher: Publisher
 ) -> CodeOut:

@@ -79,7 +79,7 @@ async def delete_intercoms(
 
 
 @router.patch(
-    "/{intercom}", response_model=IntercomOut, summary="Rename, and set this device's call schedule"
+    "/{intercom:int}", response_model=IntercomOut, summary="Rename, and set this device's call schedule"
 )
 async def update_intercom(
     intercom: IdPath, body: IntercomUpdate, caller: Resident, session: DbSession
@@ -95,11 +95,12 @@ async def update_intercom(
         is_enabled=body.is_enabled,
         timetable=body.timetable.parsed() if body.timetable is not None else None,
         clear_timetable="timetable" in sent and body.timetable is None,
+        reset_title="title" in sent and body.title is None,
     )
     return await views.intercom_out(session, caller, record)
 
 
-@router.post("/{intercom}/flat", response_model=IntercomOut, summary="Choose my flat (self-registration)")
+@router.post("/{intercom:int}/flat", response_model=IntercomOut, summary="Choose my flat (self-registration)")
 async def choose_flat(
     intercom: IdPath, body: FlatChoice, caller: Resident, session: DbSession, publisher: Publisher
 ) -> IntercomOut:
@@ -114,7 +115,7 @@ async def choose_flat(
     return await views.intercom_out(session, caller, record)
 
 
-@router.post("/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door")
+@router.post("/{intercom:int}/open-door", status_code=204, response_class=Response, summary="Open the door")
 async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
     record = await residents.require_permitted_connection(
         session, context.rows, caller.account_id, intercom, "is_open_door_app"
@@ -128,7 +129,7 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
 
 
 @router.get(
-    "/{intercom}/snapshot",
+    "/{intercom:int}/snapshot",
     response_class=Response,
     responses=IMAGE_RESPONSES,
     summary="A frame from the intercom's camera (JPEG), or a live MJPEG stream with ?fps=",

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from entryphone.api.formatting import iso, plain
-from entryphone.api.types import Bool, Name
+from entryphone.api.types import Bool, Id, Integer, Name, RequestBody
 from entryphone.codes import service as codes
 from entryphone.models import Camera, IntercomCode
 from entryphone.models.call import IntercomCall
@@ -51,7 +51,7 @@ MomentText = Annotated[str, _Short, AfterValidator(_moment)]
 DayType = Literal[DAY_TYPES]  # type: ignore[valid-type]
 
 
-class _Wire(BaseModel):
+class _Wire(RequestBody):
     # `from` is a Python keyword: declared as from_ with the wire name as alias.
     model_config = ConfigDict(
         extra="ignore", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
@@ -103,7 +103,8 @@ class TimetableIn(_Wire):
 
 
 class IntercomUpdate(_Wire):
-    """PATCH /api/v1/intercom/{intercom}: any of the three; `timetable: null` clears the device's schedule."""
+    """PATCH /api/v1/intercom/{intercom}: any of the three; `timetable: null` clears the device's
+    schedule, `title: null` gives the intercom back its own title; `is_enabled` cannot be null."""
 
     title: Name | None = None
     is_enabled: Bool | None = None
@@ -204,15 +205,13 @@ class RegistrationOut(BaseModel):
 class FlatChoice(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    flat: Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
+    flat: Annotated[int, Integer(1, 2_147_483_647)]
 
 
 class IdsBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    ids: Annotated[
-        list[Annotated[int, Field(ge=1, le=2**53 - 1, strict=True)]], Field(min_length=1, max_length=200)
-    ]
+    ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
 
 
 def _expiry(value: str) -> datetime:
