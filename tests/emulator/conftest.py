@@ -8,10 +8,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, make_identity
+from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, build_device, make_identity
 
 FAST = Timings(
-    restart_downtime=0.3, nonce_lifetime=30, ring_delay=0.05, ring_timeout=5, audio_test_duration=0.05
+    restart_downtime=0.3,
+    nonce_lifetime=30,
+    ring_delay=0.05,
+    ring_timeout=5,
+    audio_test_duration=0.05,
+    config_delay=0.05,
 )
 _counter = iter(range(1, 1_000_000))
 
@@ -27,7 +32,7 @@ async def start_device() -> AsyncIterator[StartDevice]:
     ) -> EmulatedDevice:
         values = {f: getattr(FAST, f) for f in FAST.__dataclass_fields__}
         values.update(timings)
-        device = EmulatedDevice(
+        device = build_device(
             make_identity(99, next(_counter)),
             profile,
             config,

@@ -12,7 +12,7 @@ import struct
 import aiohttp
 from PIL import Image
 
-from entryphone.emulator import EmulatedDevice, build_image
+from entryphone.emulator import EmulatedDevice, Timings, build_image
 
 from .conftest import StartDevice, api, control
 
@@ -85,7 +85,31 @@ async def test_5_6_config_upload(digest: aiohttp.ClientSession, device: Emulated
     form = aiohttp.FormData()
     form.add_field("blob-cfg", xml, filename="config.xml", content_type="application/xml")
     assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    await device.wait_until_up()  # the test timings shorten the manual's 15 s delay
     assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "Staircase A"
+
+
+async def test_5_6_config_upload_takes_effect_after_the_manuals_delay(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    device = await start_device(config_delay=Timings().config_delay)
+    assert Timings().config_delay == 15.0  # "with a delay of approx. 15 s"
+    async with digest.get(device.url + "/api/config") as response:
+        xml = (await response.read()).replace(b">2N Helios IP Verso<", b">Staircase A<")
+    form = aiohttp.FormData()
+    form.add_field("blob-cfg", xml, filename="config.xml", content_type="application/xml")
+    assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "2N Helios IP Verso"
+
+
+async def test_5_6_a_corrupt_config_is_refused_at_once(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    device = await start_device(config_delay=Timings().config_delay)
+    form = aiohttp.FormData()
+    form.add_field("blob-cfg", b"<not xml", filename="config.xml", content_type="application/xml")
+    doc = await api(digest, device, "/api/config", method="PUT", data=form)
+    assert doc["error"] == {"code": 12, "param": "blob-cfg", "description": "invalid parameter value"}
 
 
 async def test_5_7_factory_reset(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
@@ -93,6 +117,17 @@ async def test_5_7_factory_reset(digest: aiohttp.ClientSession, device: Emulated
     assert await api(digest, device, "/api/config/factoryreset") == {"success": True}
     await device.wait_until_up()
     assert device.config.device_name == "2N Helios IP Verso"
+
+
+async def test_5_7_factory_reset_waits_the_manuals_delay(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    device = await start_device(config_delay=Timings().config_delay)
+    device.config.device_name = "changed"
+    assert await api(digest, device, "/api/config/factoryreset") == {"success": True}
+    # Still up, still configured, within the interval the manual asks not to power off in.
+    assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "changed"
+    assert device.running
 
 
 async def test_5_8_switch_caps(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:

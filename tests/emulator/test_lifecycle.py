@@ -57,6 +57,7 @@ async def test_config_upload_changes_accounts(digest: aiohttp.ClientSession, dev
     form = aiohttp.FormData()
     form.add_field("blob-cfg", xml, filename="c.xml")
     assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    await device.wait_until_up()  # the upload takes effect after timings.config_delay
     async with aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "new"),)) as renewed:
         assert (await api(renewed, device, "/api/system/status"))["success"] is True
     form = aiohttp.FormData()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from .directory import Directory, Record
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 DOOR_SWITCH: Final = 1  # the switch an access point opens
 ACCESS_POINTS: Final = (0, 1)
@@ -32,7 +32,7 @@ SENSORS: Final[dict[str, str]] = {
 
 
 class Panel:
-    def __init__(self, device: EmulatedDevice) -> None:
+    def __init__(self, device: Device) -> None:
         self._device = device
         self._boot = device.boot
 

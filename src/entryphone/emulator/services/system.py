@@ -76,9 +76,7 @@ async def config(call: ApiCall) -> web.StreamResponse:
             new_config, directory = config_xml.parse(data)
         except config_xml.ConfigFileError:
             raise invalid("blob-cfg") from None
-        if directory is not None:
-            device.directory = directory
-        device.apply_config(new_config)
+        device.apply_config(new_config, directory)
         return success()
     return web.Response(body=config_xml.render(device), content_type="application/xml")
 
