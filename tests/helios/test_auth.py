@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from entryphone.emulator.config import AuthMethod, Service
-from entryphone.helios import Credentials, HeliosAuthError, HeliosClient, InvalidParameter
+from entryphone.helios import Credentials, HeliosApiError, HeliosAuthError, HeliosClient, InvalidParameter
 from entryphone.helios.auth import parse_challenges
 from tests.helios.emulated import RecordingProxy, Session, StartDevice, client_for, fast_timings, set_auth
 
@@ -100,6 +100,18 @@ async def test_device_errors_still_surface_after_authentication(
     with pytest.raises(InvalidParameter) as caught:
         await client_for(session, device).switch.caps(switch=9)
     assert (caught.value.code, caught.value.param) == (12, "switch")
+
+
+async def test_digest_signs_the_percent_encoded_request_target_sent(
+    session: Session, start_device: StartDevice
+) -> None:
+    """The device checks Digest's uri against the request line as sent: reserved characters in
+    the query must be signed encoded (aiohttp < 3.14 signed the decoded form and got 401)."""
+    device = await start_device()
+    with pytest.raises(HeliosApiError) as caught:
+        # No SMTP server configured: the device's own error 14, once authentication has passed.
+        await client_for(session, device).email.send("a@b.c", "Door [A] open: 50% & more?")
+    assert caught.value.code == 14
 
 
 def test_challenge_parser_handles_quoting_and_several_schemes() -> None:
