@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, build_device, make_identity
+from entryphone.emulator.clock import Clock
 
 FAST = Timings(
     restart_downtime=0.3,
@@ -28,7 +29,12 @@ async def start_device() -> AsyncIterator[StartDevice]:
     started: list[EmulatedDevice] = []
 
     async def start(
-        profile: str = "2.21", *, config: DeviceConfig | None = None, https: bool = False, **timings: Any
+        profile: str = "2.21",
+        *,
+        config: DeviceConfig | None = None,
+        https: bool = False,
+        clock: Clock | None = None,
+        **timings: Any,
     ) -> EmulatedDevice:
         values = {f: getattr(FAST, f) for f in FAST.__dataclass_fields__}
         values.update(timings)
@@ -38,6 +44,7 @@ async def start_device() -> AsyncIterator[StartDevice]:
             config,
             https_port=0 if https else None,
             timings=Timings(**values),
+            clock=clock,
         )
         await device.start()
         started.append(device)
@@ -92,3 +99,8 @@ async def control(
         f"{device.control_url}/{action}", json=body if body is not None else {}
     ) as response:
         return response.status
+
+
+def pulling(device: EmulatedDevice) -> bool:
+    """A /api/log/pull is waiting on one of the device's channels."""
+    return any(not w.done() for s in device.boot.log.subscriptions for w in s.waiters)

@@ -13,6 +13,7 @@ import aiohttp
 from PIL import Image
 
 from entryphone.emulator import EmulatedDevice, Timings, build_image
+from tests.support.clock import ManualClock
 
 from .conftest import StartDevice, api, control
 
@@ -293,10 +294,14 @@ async def test_5_24_to_5_26_log(digest: aiohttp.ClientSession, device: EmulatedD
     assert doc["error"] == {"code": 12, "param": "id", "description": "invalid parameter value"}
 
 
-async def test_5_27_audio_test(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_5_27_audio_test(digest: aiohttp.ClientSession, start_device: StartDevice) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock, audio_test_duration=5)
     channel = (await api(digest, device, "/api/log/subscribe?filter=AudioLoopTest"))["result"]["id"]
     assert await api(digest, device, "/api/audio/test") == {"success": True}
-    events = (await api(digest, device, f"/api/log/pull?id={channel}&timeout=2"))["result"]["events"]
+    assert (await api(digest, device, f"/api/log/pull?id={channel}"))["result"]["events"] == []
+    clock.advance(5)  # the test plays for audio_test_duration
+    events = (await api(digest, device, f"/api/log/pull?id={channel}&timeout=60"))["result"]["events"]
     assert [e["params"] for e in events] == [{"result": "passed"}]
 
 

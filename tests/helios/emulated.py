@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from entryphone.emulator import EmulatedDevice, Timings, build_device
+from entryphone.emulator.clock import Clock
 from entryphone.emulator.config import AuthMethod, DeviceConfig, Service
 from entryphone.emulator.identity import make_identity
 from entryphone.helios import Credentials, HeliosClient, TlsPolicy
@@ -46,6 +47,7 @@ async def device_factory() -> AsyncIterator[StartDevice]:
         config: DeviceConfig | None = None,
         timings: Timings | None = None,
         https: bool = False,
+        clock: Clock | None = None,
     ) -> EmulatedDevice:
         device = build_device(
             make_identity(7, next(_index)),
@@ -53,6 +55,7 @@ async def device_factory() -> AsyncIterator[StartDevice]:
             config,
             https_port=0 if https else None,
             timings=timings or fast_timings(),
+            clock=clock,
         )
         await device.start()
         started.append(device)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from entryphone.emulator.config import AuthMethod, Service
 from entryphone.helios import Credentials, HeliosApiError, HeliosAuthError, HeliosClient, InvalidParameter
 from entryphone.helios.auth import parse_challenges
 from tests.helios.emulated import RecordingProxy, Session, StartDevice, client_for, fast_timings, set_auth
+from tests.support.clock import ManualClock
 
 
 async def test_digest_authenticates_and_reuses_the_nonce(session: Session, start_device: StartDevice) -> None:
@@ -30,10 +29,11 @@ async def test_digest_authenticates_and_reuses_the_nonce(session: Session, start
 async def test_stale_nonce_is_renegotiated_without_failing_the_call(
     session: Session, start_device: StartDevice
 ) -> None:
-    device = await start_device(timings=fast_timings(nonce_lifetime=0.2))
+    clock = ManualClock()
+    device = await start_device(timings=fast_timings(nonce_lifetime=300), clock=clock)
     client = client_for(session, device)
     await client.switch.status()
-    await asyncio.sleep(0.3)
+    clock.advance(300.001)
     assert len(await client.switch.status()) == 4  # the expired nonce got stale=true, then a retry
 
 

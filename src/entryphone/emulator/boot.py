@@ -7,7 +7,6 @@ to a Boot and are gone after a restart.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from .auth import Authenticator
 from .calls import CallManager
 from .camera import FrameBuffer
+from .clock import Clock
 from .config import DeviceConfig
 from .eventlog import EventLog
 from .firmware import FirmwareImage
@@ -58,17 +58,22 @@ class Boot:
     """The panel between two restarts."""
 
     def __init__(
-        self, config: Callable[[], DeviceConfig], profile: Profile, timings: Timings, realm: str, mac: str
+        self,
+        config: Callable[[], DeviceConfig],
+        profile: Profile,
+        timings: Timings,
+        realm: str,
+        mac: str,
+        clock: Clock,
     ) -> None:
         """`config` reads the device's configuration of the moment (an upload replaces it)."""
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        self.started = loop.time()
-        self.log = EventLog(self.uptime, lambda: config().tz_shift)
-        self.auth = Authenticator(realm, timings.nonce_lifetime)
+        self.clock = clock
+        self.started = clock.monotonic()
+        self.log = EventLog(clock, self.uptime, lambda: config().tz_shift)
+        self.auth = Authenticator(realm, timings.nonce_lifetime, clock.monotonic)
         self.ports = IoPorts(self.log)
-        self.switches = SwitchBank(config().switches, self.log, self.ports, profile.switch_locks)
-        self.calls = CallManager(self.log, timings.ring_delay, timings.ring_timeout)
+        self.switches = SwitchBank(config().switches, self.log, self.ports, profile.switch_locks, clock)
+        self.calls = CallManager(self.log, clock, timings.ring_delay, timings.ring_timeout)
         self.sip = [SipState() for _ in config().sip]
         self.display: dict[str, DisplayContent] = {}
         self.pcap = PcapRecorder(server_mac=bytes.fromhex(mac.replace("-", "")))
@@ -77,7 +82,7 @@ class Boot:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def uptime(self) -> float:
-        return self._loop.time() - self.started
+        return self.clock.monotonic() - self.started
 
     def spawn(self, coro: Any) -> None:
         """Background work of this boot (audio test...), cancelled by a restart."""
@@ -91,7 +96,7 @@ class Boot:
             return False
         state.registered = registered
         if registered:
-            state.register_time = int(time.time())
+            state.register_time = int(self.clock.time())
         self.log.emit(
             "RegistrationStateChanged",
             {"sipAccount": account, "state": "registered" if registered else "unregistered"},

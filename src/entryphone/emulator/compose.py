@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .boot import Timings
+from .clock import Clock
 from .config import DeviceConfig
 from .device import EmulatedDevice
 from .identity import Identity
@@ -29,8 +30,10 @@ def build_device(
     control_token: str | None = None,
     state_path: Path | None = None,
     realm: str = "HTTP API",
+    clock: Clock | None = None,
 ) -> EmulatedDevice:
-    """A panel, not yet started. `identity` None: derived from the HTTP port it listens on."""
+    """A panel, not yet started. `identity` None: derived from the HTTP port it listens on;
+    `clock` None: the event loop's (tests pass one they move by hand)."""
     return EmulatedDevice(
         identity,
         profile,
@@ -43,4 +46,5 @@ def build_device(
         control_token=control_token,
         state_path=state_path,
         realm=realm,
+        clock=clock,
     )

@@ -19,8 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
+from . import clock as clocks
 from . import tls
 from .boot import Boot, SipState, Timings
+from .clock import Clock, LoopClock
 from .config import DeviceConfig, config_from_dict, config_to_dict
 from .directory import Directory
 from .envelope import failure
@@ -95,7 +97,9 @@ class EmulatedDevice:
         control_token: str | None = None,
         state_path: Path | None = None,
         realm: str = "HTTP API",
+        clock: Clock | None = None,
     ) -> None:
+        self.clock: Clock = clock or LoopClock()
         self._identity = identity  # None: derived from the HTTP port when it first listens
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.sw_version = self.profile.sw_version
@@ -233,12 +237,12 @@ class EmulatedDevice:
             self._boot = None
         if before_power_on is not None:
             before_power_on()
-        await asyncio.sleep(self.timings.restart_downtime)
+        await clocks.sleep(self.clock, self.timings.restart_downtime)
         await self._bind()
         self._power_on()
 
     def _power_on(self) -> None:
-        self._boot = Boot(lambda: self.config, self.profile, self.timings, self.realm, self.mac)
+        self._boot = Boot(lambda: self.config, self.profile, self.timings, self.realm, self.mac, self.clock)
         # The manual: DeviceState startup is always the first event after a start.
         self._boot.log.emit("DeviceState", {"state": "startup"})
         for number, account in enumerate(self.config.sip, start=1):
@@ -307,7 +311,7 @@ class EmulatedDevice:
         self._cancel_pending_change()
 
         async def later() -> None:
-            await asyncio.sleep(self.timings.config_delay)
+            await clocks.sleep(self.clock, self.timings.config_delay)
             change()
 
         self._pending_change = asyncio.ensure_future(later())
@@ -322,7 +326,7 @@ class EmulatedDevice:
         if self._boot is not None:
             self._boot.switches.close()
             self._boot.switches = SwitchBank(
-                config.switches, self._boot.log, self._boot.ports, self.profile.switch_locks
+                config.switches, self._boot.log, self._boot.ports, self.profile.switch_locks, self.clock
             )
             self._boot.sip = [
                 self._boot.sip[i] if i < len(self._boot.sip) else SipState() for i in range(len(config.sip))

@@ -6,10 +6,10 @@ Used by the control API and by the API functions that act like a person at the d
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from . import clock as clocks
 from .directory import Directory, Record
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class Panel:
 
     def audio_test(self) -> None:
         async def run() -> None:
-            await asyncio.sleep(self._device.timings.audio_test_duration)
+            await clocks.sleep(self._device.clock, self._device.timings.audio_test_duration)
             self._boot.log.emit("AudioLoopTest", {"result": "passed"})
 
         self._boot.spawn(run())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .boot import Boot, Timings
+from .clock import Clock
 from .config import DeviceConfig
 from .directory import Directory
 from .identity import Identity
@@ -24,6 +25,7 @@ class Device(Protocol):
     host: str
     timings: Timings
     control_token: str | None
+    clock: Clock
 
     @property
     def identity(self) -> Identity: ...

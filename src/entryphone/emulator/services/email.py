@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
 from .. import mail
@@ -35,7 +33,7 @@ async def send(call: ApiCall) -> web.StreamResponse:
     smtp = device.config.smtp
     if not smtp.host:
         raise ApiError(PROCESSING)  # no SMTP server configured
-    now = time.time()
+    now = device.clock.time()
     oldest = max(now - span, now - device.boot.uptime())
     moments = [oldest + (now - oldest) * i / max(count - 1, 1) for i in range(count)]
     pictures = [

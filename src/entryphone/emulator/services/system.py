@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
 from .. import config_xml
@@ -32,7 +30,8 @@ async def info(call: ApiCall) -> web.StreamResponse:
 
 
 async def status(call: ApiCall) -> web.StreamResponse:
-    return success({"systemTime": int(time.time()), "upTime": int(call.device.boot.uptime())})
+    device = call.device
+    return success({"systemTime": int(device.clock.time()), "upTime": int(device.boot.uptime())})
 
 
 async def restart(call: ApiCall) -> web.StreamResponse:
