@@ -224,8 +224,7 @@ class EmulatedDevice:
     async def wait_until_up(self) -> None:
         """Until a pending config change has taken effect and the panel is back from any restart."""
         if self._pending_change is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._pending_change)
+            await asyncio.wait((self._pending_change,))  # done or cancelled (a restart lost it)
         if self._rebooting is not None:
             await asyncio.shield(self._rebooting)
 
