@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp import web
 
 from entryphone.emulator.config import AuthMethod, Service
 from entryphone.helios import Credentials, HeliosApiError, HeliosAuthError, HeliosClient, InvalidParameter
@@ -112,6 +113,35 @@ async def test_digest_signs_the_percent_encoded_request_target_sent(
         # No SMTP server configured: the device's own error 14, once authentication has passed.
         await client_for(session, device).email.send("a@b.c", "Door [A] open: 50% & more?")
     assert caught.value.code == 14
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        'Digest realm="HTTP API", qop="auth-conf", nonce="abc"',  # no qop we can answer
+        'Digest realm="HTTP API", qop="auth", nonce="abc", algorithm=SHA3',
+        'Digest realm="HTTP API", qop="auth"',  # no nonce
+    ],
+)
+async def test_a_digest_challenge_that_cannot_be_answered_is_an_auth_error(
+    session: Session, challenge: str
+) -> None:
+    async def refuse(request: web.Request) -> web.Response:  # a foreign device's odd challenge
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+
+    app = web.Application()
+    app.router.add_get("/api/switch/status", refuse)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        client = HeliosClient(
+            session, "127.0.0.1", port=runner.addresses[0][1], credentials=Credentials("a", "b")
+        )
+        with pytest.raises(HeliosAuthError):
+            await client.switch.status()
+    finally:
+        await runner.cleanup()
 
 
 def test_challenge_parser_handles_quoting_and_several_schemes() -> None:

@@ -224,16 +224,25 @@ class HeliosTransport:
             data, headers = body.build() if body else (None, {})
             if authorization:
                 headers["Authorization"] = authorization
-            response = await self._session.request(
-                method,
-                url,
-                headers=headers,
-                data=data,
-                ssl=self._ssl,
-                timeout=client_timeout,
-                allow_redirects=False,
-                middlewares=middlewares,
-            )
+            try:
+                response = await self._session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    ssl=self._ssl,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                    middlewares=middlewares,
+                )
+            except aiohttp.ClientError as exc:
+                # Transport failures are subclasses; the bare ClientError is the Digest middleware
+                # refusing a challenge it cannot answer (no nonce, unknown algorithm or qop).
+                if middlewares and type(exc) is aiohttp.ClientError:
+                    raise HeliosAuthError(
+                        f"the device's Digest challenge cannot be answered: {exc}"
+                    ) from None
+                raise
             sent = response.request_info.headers.get("Authorization")
             self._auth.on_reply(service, sent)
             if response.status != 401:
