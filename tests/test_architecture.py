@@ -10,14 +10,38 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "entryphone"
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    relative = Path(*name.split(".")[1:]) if "." in name else Path()
+    return (SRC / relative).with_suffix(".py").is_file() or (SRC / relative / "__init__.py").is_file()
+
+
 def imports_of(path: Path) -> set[str]:
+    """Every entryphone module `path` imports, relative imports resolved to absolute names.
+
+    Imports inside functions and under TYPE_CHECKING count: they are dependencies all the same.
+    `from package import name` counts as an import of `package.name` when that is a module.
+    """
     tree = ast.parse(path.read_text(), filename=str(path))
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - (node.level - 1)])
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                found.add(child if is_module(child) else base)
     return {name for name in found if name == "entryphone" or name.startswith("entryphone.")}
 
 
@@ -113,3 +137,52 @@ def test_the_console_reaches_data_only_through_handlers_and_services() -> None:
         if "sqlalchemy" in text:
             offenders.append(f"{module.relative_to(SRC)} uses sqlalchemy")
     assert not offenders, "\n".join(offenders)
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """The strongly connected components (Tarjan) of more than one module inside `package`."""
+    graph = {module_name(path): set() for path in modules_under(package)}
+    for path in modules_under(package):
+        graph[module_name(path)] = {name for name in imports_of(path) if name in graph}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                components.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return components
+
+
+def test_relative_imports_are_resolved() -> None:
+    imports = imports_of(SRC / "emulator" / "services" / "__init__.py")
+    assert "entryphone.emulator.function" in imports
+    assert "entryphone.emulator.services.system" in imports
+
+
+def test_the_emulator_has_no_import_cycle() -> None:
+    cycles = import_cycles("emulator")
+    assert not cycles, "\n".join(" <-> ".join(cycle) for cycle in cycles)

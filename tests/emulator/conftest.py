@@ -8,10 +8,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, make_identity
+from entryphone.emulator import DeviceConfig, EmulatedDevice, Timings, build_device, make_identity
+from entryphone.emulator.clock import Clock
 
 FAST = Timings(
-    restart_downtime=0.3, nonce_lifetime=30, ring_delay=0.05, ring_timeout=5, audio_test_duration=0.05
+    restart_downtime=0.3,
+    nonce_lifetime=30,
+    ring_delay=0.05,
+    ring_timeout=5,
+    audio_test_duration=0.05,
+    config_delay=0.05,
 )
 _counter = iter(range(1, 1_000_000))
 
@@ -23,16 +29,22 @@ async def start_device() -> AsyncIterator[StartDevice]:
     started: list[EmulatedDevice] = []
 
     async def start(
-        profile: str = "2.21", *, config: DeviceConfig | None = None, https: bool = False, **timings: Any
+        profile: str = "2.21",
+        *,
+        config: DeviceConfig | None = None,
+        https: bool = False,
+        clock: Clock | None = None,
+        **timings: Any,
     ) -> EmulatedDevice:
         values = {f: getattr(FAST, f) for f in FAST.__dataclass_fields__}
         values.update(timings)
-        device = EmulatedDevice(
+        device = build_device(
             make_identity(99, next(_counter)),
             profile,
             config,
             https_port=0 if https else None,
             timings=Timings(**values),
+            clock=clock,
         )
         await device.start()
         started.append(device)
@@ -87,3 +99,8 @@ async def control(
         f"{device.control_url}/{action}", json=body if body is not None else {}
     ) as response:
         return response.status
+
+
+def pulling(device: EmulatedDevice) -> bool:
+    """A /api/log/pull is waiting on one of the device's channels."""
+    return any(not w.done() for s in device.boot.log.subscriptions for w in s.waiters)

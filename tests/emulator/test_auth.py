@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import re
@@ -11,6 +10,7 @@ import ssl
 import aiohttp
 
 from entryphone.emulator import Account, AuthMethod, DeviceConfig, EmulatedDevice, Service
+from tests.support.clock import ManualClock
 
 from .conftest import StartDevice, api
 
@@ -52,10 +52,11 @@ async def test_nonce_count_replay_is_refused(http: aiohttp.ClientSession, device
 
 
 async def test_expired_nonce_is_stale(http: aiohttp.ClientSession, start_device: StartDevice) -> None:
-    device = await start_device(nonce_lifetime=0.2)
+    clock = ManualClock()
+    device = await start_device(nonce_lifetime=300, clock=clock)
     async with http.get(device.url + "/api/system/status") as response:
         challenge = response.headers["WWW-Authenticate"]
-    await asyncio.sleep(0.3)
+    clock.advance(300.001)
     headers = {"Authorization": _digest_header(challenge, "/api/system/status", 1)}
     async with http.get(device.url + "/api/system/status", headers=headers) as response:
         assert response.status == 401

@@ -12,7 +12,8 @@ import struct
 import aiohttp
 from PIL import Image
 
-from entryphone.emulator import EmulatedDevice, build_image
+from entryphone.emulator import EmulatedDevice, Timings, build_image
+from tests.support.clock import ManualClock, until
 
 from .conftest import StartDevice, api, control
 
@@ -85,12 +86,77 @@ async def test_5_6_config_upload(digest: aiohttp.ClientSession, device: Emulated
     form = aiohttp.FormData()
     form.add_field("blob-cfg", xml, filename="config.xml", content_type="application/xml")
     assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    await device.wait_until_up()  # the test timings shorten the manual's 15 s delay
     assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "Staircase A"
+
+
+async def test_5_6_config_upload_takes_effect_after_the_manuals_delay(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    assert Timings().config_delay == 15.0  # "with a delay of approx. 15 s" is the default
+    clock = ManualClock()
+    device = await start_device(config_delay=Timings().config_delay, clock=clock)
+    async with digest.get(device.url + "/api/config") as response:
+        xml = (await response.read()).replace(b">2N Helios IP Verso<", b">Staircase A<")
+    form = aiohttp.FormData()
+    form.add_field("blob-cfg", xml, filename="config.xml", content_type="application/xml")
+    assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    clock.advance(14.999)
+    assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "2N Helios IP Verso"
+    clock.advance(0.001)
+    await device.wait_until_up()
+    assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "Staircase A"
+    assert device.running  # an upload needs no restart
+
+
+async def test_5_6_a_restart_within_the_delay_loses_the_upload(
+    digest: aiohttp.ClientSession, http: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    clock = ManualClock()
+    device = await start_device(config_delay=15, restart_downtime=1, clock=clock)
+    async with digest.get(device.url + "/api/config") as response:
+        xml = (await response.read()).replace(b">2N Helios IP Verso<", b">Staircase A<")
+    form = aiohttp.FormData()
+    form.add_field("blob-cfg", xml, filename="config.xml", content_type="application/xml")
+    assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    assert await control(http, device, "restart") == 204  # the manual: do not reset in the interval
+    await until(lambda: not device.running, "the panel never went down")
+    clock.advance(1)
+    await device.wait_until_up()
+    clock.advance(15)
+    assert device.config.device_name == "2N Helios IP Verso"
+
+
+async def test_5_6_a_corrupt_config_is_refused_at_once(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    device = await start_device(config_delay=Timings().config_delay)
+    form = aiohttp.FormData()
+    form.add_field("blob-cfg", b"<not xml", filename="config.xml", content_type="application/xml")
+    doc = await api(digest, device, "/api/config", method="PUT", data=form)
+    assert doc["error"] == {"code": 12, "param": "blob-cfg", "description": "invalid parameter value"}
 
 
 async def test_5_7_factory_reset(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
     device.config.device_name = "changed"
     assert await api(digest, device, "/api/config/factoryreset") == {"success": True}
+    await device.wait_until_up()
+    assert device.config.device_name == "2N Helios IP Verso"
+
+
+async def test_5_7_factory_reset_waits_the_manuals_delay(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    clock = ManualClock()
+    device = await start_device(config_delay=Timings().config_delay, restart_downtime=3, clock=clock)
+    device.config.device_name = "changed"
+    assert await api(digest, device, "/api/config/factoryreset") == {"success": True}
+    clock.advance(14.999)
+    # Still up, still configured, within the interval the manual asks not to power off in.
+    assert (await api(digest, device, "/api/system/info"))["result"]["deviceName"] == "changed"
+    clock.advance(0.001)
+    await until(lambda: not device.running, "the reset never restarted the panel")
+    clock.advance(3)
     await device.wait_until_up()
     assert device.config.device_name == "2N Helios IP Verso"
 
@@ -258,10 +324,14 @@ async def test_5_24_to_5_26_log(digest: aiohttp.ClientSession, device: EmulatedD
     assert doc["error"] == {"code": 12, "param": "id", "description": "invalid parameter value"}
 
 
-async def test_5_27_audio_test(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_5_27_audio_test(digest: aiohttp.ClientSession, start_device: StartDevice) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock, audio_test_duration=5)
     channel = (await api(digest, device, "/api/log/subscribe?filter=AudioLoopTest"))["result"]["id"]
     assert await api(digest, device, "/api/audio/test") == {"success": True}
-    events = (await api(digest, device, f"/api/log/pull?id={channel}&timeout=2"))["result"]["events"]
+    assert (await api(digest, device, f"/api/log/pull?id={channel}"))["result"]["events"] == []
+    clock.advance(5)  # the test plays for audio_test_duration
+    events = (await api(digest, device, f"/api/log/pull?id={channel}&timeout=60"))["result"]["events"]
     assert [e["params"] for e in events] == [{"result": "passed"}]
 
 

@@ -7,13 +7,9 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import aiohttp
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from entryphone.emulator import EmulatedDevice, config_xml
 from entryphone.emulator.directory import Directory
-from entryphone.emulator.pretty import pretty_json
 
 from .conftest import api, control
 
@@ -90,30 +86,6 @@ async def test_cards_and_grantaccess(
     status = (await api(digest, device, "/api/switch/status?switch=1"))["result"]["switches"][0]
     assert status == {"switch": 1, "active": True, "locked": False, "held": False}
     assert (await api(digest, device, "/api/system/info"))["result"]["macAddr"] == device.mac
-
-
-# Directory replies run to megabytes, so the emulator prints JSON with its own printer: it must
-# write exactly what json.dumps writes for the device's format.
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=8) | st.integers() | st.booleans() | st.none(), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-@given(_JSON)
-def test_pretty_json_is_json_dumps_of_the_device_format(document: Any) -> None:
-    expected = json.dumps(document, indent=2, separators=(",", " : "), ensure_ascii=False)
-    assert pretty_json(document) == expected
-
-
-def test_pretty_json_refuses_what_json_refuses() -> None:
-    for bad in ({"a": object()}, {(1, 2): 3}):
-        with pytest.raises(TypeError):
-            pretty_json(bad)
 
 
 def test_directory_survives_its_state_file_and_config_backup() -> None:

@@ -58,6 +58,22 @@ async def test_email_with_snapshots(
     assert len(images) == 2
 
 
+async def test_email_time_span_has_no_upper_bound_but_the_manuals(
+    digest: aiohttp.ClientSession, start_device: StartDevice, smtp: tuple[_Inbox, int]
+) -> None:
+    """The manual states no maximum for timeSpan (only a default of 0): a minute is accepted."""
+    inbox, port = smtp
+    config = DeviceConfig()
+    config.smtp.host, config.smtp.port = "127.0.0.1", port
+    device = await start_device(config=config)
+    path = "/api/email/send?to=somebody@email.com&subject=Hi&pictureCount=3&timeSpan=60"
+    assert await api(digest, device, path) == {"success": True}
+    [message] = inbox.messages
+    assert len([p for p in message.walk() if p.get_content_type() == "image/jpeg"]) == 3
+    refused = await api(digest, device, path.replace("timeSpan=60", "timeSpan=-1"))
+    assert refused["error"] == {"code": 12, "param": "timeSpan", "description": "invalid parameter value"}
+
+
 async def test_email_without_smtp_or_recipient(
     digest: aiohttp.ClientSession, start_device: StartDevice
 ) -> None:

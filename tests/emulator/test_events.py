@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import aiohttp
 
 from entryphone.emulator import Account, DeviceConfig, EmulatedDevice
+from tests.support.clock import ManualClock, until
 
-from .conftest import StartDevice, api, control
+from .conftest import StartDevice, api, control, pulling
 
 
 async def _subscribe(session: aiohttp.ClientSession, device: EmulatedDevice, query: str = "") -> int:
@@ -26,26 +26,33 @@ async def _pull(
     return events
 
 
-async def test_pull_waits_for_the_next_event(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_pull_waits_for_the_next_event(
+    digest: aiohttp.ClientSession, http: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock)
     channel = await _subscribe(digest, device)
-    started = time.monotonic()
     pull = asyncio.ensure_future(_pull(digest, device, channel, timeout=5))
-    await asyncio.sleep(0.3)
-    assert not pull.done()
-    async with aiohttp.ClientSession() as plain:
-        assert await control(plain, device, "input", {"port": "input1", "state": True}) == 204
+    await until(lambda: pulling(device), "the pull never started waiting")
+    clock.advance(4.999)
+    assert pulling(device)  # still within its timeout
+    assert await control(http, device, "input", {"port": "input1", "state": True}) == 204
     events = await pull
-    assert 0.3 <= time.monotonic() - started < 2
     assert [(e["event"], e["params"]) for e in events] == [
         ("InputChanged", {"port": "input1", "state": True})
     ]
 
 
-async def test_pull_times_out_empty(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_pull_times_out_empty(digest: aiohttp.ClientSession, start_device: StartDevice) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock)
     channel = await _subscribe(digest, device)
-    started = time.monotonic()
-    assert await _pull(digest, device, channel, timeout=1) == []
-    assert 0.9 <= time.monotonic() - started < 2
+    pull = asyncio.ensure_future(_pull(digest, device, channel, timeout=1))
+    await until(lambda: pulling(device), "the pull never started waiting")
+    clock.advance(0.999)
+    assert pulling(device)
+    clock.advance(0.001)
+    assert await pull == []
 
 
 async def test_backlog_comes_in_batches_of_128(
@@ -72,13 +79,19 @@ async def test_ids_filter_and_include_window(
     assert (await api(digest, device, "/api/log/subscribe?duration=3601"))["error"]["param"] == "duration"
 
 
-async def test_channel_expires_after_duration(digest: aiohttp.ClientSession, device: EmulatedDevice) -> None:
+async def test_channel_expires_after_duration(
+    digest: aiohttp.ClientSession, start_device: StartDevice
+) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock)
     channel = await _subscribe(digest, device, "duration=1")
-    await asyncio.sleep(0.6)
+    clock.advance(0.6)
     assert await _pull(digest, device, channel) == []  # the pull extends the channel's life
-    await asyncio.sleep(0.6)
+    clock.advance(0.6)
     assert await _pull(digest, device, channel) == []
-    await asyncio.sleep(1.2)
+    clock.advance(0.999)
+    assert await _pull(digest, device, channel) == []
+    clock.advance(1.0)
     doc = await api(digest, device, f"/api/log/pull?id={channel}")
     assert doc["error"] == {"code": 12, "param": "id", "description": "invalid parameter value"}
 
@@ -126,13 +139,15 @@ async def test_world_events(
 
 
 async def test_flat_call_state_machine(
-    http: aiohttp.ClientSession, digest: aiohttp.ClientSession, device: EmulatedDevice
+    http: aiohttp.ClientSession, digest: aiohttp.ClientSession, start_device: StartDevice
 ) -> None:
+    clock = ManualClock()
+    device = await start_device(clock=clock)
     channel = await _subscribe(digest, device, "filter=CallStateChanged")
     async with http.post(device.control_url + "/call", json={"flat": 12}) as response:
         assert response.status == 204
         session = int(response.headers["X-Emulator-Session"])
-    await asyncio.sleep(0.15)  # connecting -> ringing after the ring delay
+    clock.advance(device.timings.ring_delay)  # connecting -> ringing after the ring delay
     assert await control(http, device, "call/answer", {"session": session}) == 204
     assert await control(http, device, "call/hangup", {"session": session}) == 204
     states = [(e["params"]["state"], e["params"].get("reason")) for e in await _pull(digest, device, channel)]
@@ -143,15 +158,21 @@ async def test_flat_call_state_machine(
 
 
 async def test_monostable_switch_falls_back(digest: aiohttp.ClientSession, start_device: StartDevice) -> None:
+    clock = ManualClock()
     config = DeviceConfig()
-    config.switches[0].duration = 1
-    device = await start_device(config=config)
+    config.switches[0].duration = 3
+    device = await start_device(config=config, clock=clock)
     channel = await _subscribe(digest, device, "filter=SwitchStateChanged")
     await api(digest, device, "/api/switch/ctrl?switch=1&action=on")
     first = await _pull(digest, device, channel)
-    second = await _pull(digest, device, channel, timeout=3)
-    assert [e["params"] for e in first + second] == [
+    second = asyncio.ensure_future(_pull(digest, device, channel, timeout=10))
+    await until(lambda: pulling(device), "the pull never started waiting")
+    clock.advance(2.999)
+    assert pulling(device)  # still on
+    clock.advance(0.001)
+    events = first + await second
+    assert [e["params"] for e in events] == [
         {"switch": 1, "state": True},
         {"switch": 1, "state": False},
     ]
-    assert second[0]["upTime"] - first[0]["upTime"] in (0, 1, 2)
+    assert events[1]["upTime"] - events[0]["upTime"] == 3

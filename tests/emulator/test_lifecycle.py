@@ -12,8 +12,9 @@ import aiohttp
 import pytest
 
 from entryphone.emulator import EmulatedDevice, EmulatorFleet, Timings
+from tests.support.clock import until
 
-from .conftest import api, control
+from .conftest import api, control, pulling
 
 
 async def test_restart_takes_the_device_away(
@@ -22,7 +23,7 @@ async def test_restart_takes_the_device_away(
     await control(http, device, "key", {"key": "1"})
     channel = (await api(digest, device, "/api/log/subscribe"))["result"]["id"]
     pending = asyncio.ensure_future(digest.get(device.url + f"/api/log/pull?id={channel}&timeout=10"))
-    await asyncio.sleep(0.1)
+    await until(lambda: pulling(device), "the long-poll never reached the device")
     assert await control(http, device, "restart") == 204
     with pytest.raises(aiohttp.ClientError):
         response = await pending  # the long-poll's connection drops
@@ -57,6 +58,7 @@ async def test_config_upload_changes_accounts(digest: aiohttp.ClientSession, dev
     form = aiohttp.FormData()
     form.add_field("blob-cfg", xml, filename="c.xml")
     assert await api(digest, device, "/api/config", method="PUT", data=form) == {"success": True}
+    await device.wait_until_up()  # the upload takes effect after timings.config_delay
     async with aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "new"),)) as renewed:
         assert (await api(renewed, device, "/api/system/status"))["success"] is True
     form = aiohttp.FormData()

@@ -14,8 +14,9 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from entryphone.emulator import EmulatedDevice, Timings, build_device
+from entryphone.emulator.clock import Clock
 from entryphone.emulator.config import AuthMethod, DeviceConfig, Service
-from entryphone.emulator.device import EmulatedDevice, Timings
 from entryphone.emulator.identity import make_identity
 from entryphone.helios import Credentials, HeliosClient, TlsPolicy
 
@@ -26,7 +27,12 @@ Session = aiohttp.ClientSession
 
 
 def fast_timings(**overrides: float) -> Timings:
-    values: dict[str, float] = {"restart_downtime": 0.2, "ring_delay": 0.05, "audio_test_duration": 0.05}
+    values: dict[str, float] = {
+        "restart_downtime": 0.2,
+        "ring_delay": 0.05,
+        "audio_test_duration": 0.05,
+        "config_delay": 0.05,
+    }
     values.update(overrides)
     return Timings(**values)
 
@@ -41,13 +47,15 @@ async def device_factory() -> AsyncIterator[StartDevice]:
         config: DeviceConfig | None = None,
         timings: Timings | None = None,
         https: bool = False,
+        clock: Clock | None = None,
     ) -> EmulatedDevice:
-        device = EmulatedDevice(
+        device = build_device(
             make_identity(7, next(_index)),
             profile,
             config,
             https_port=0 if https else None,
             timings=timings or fast_timings(),
+            clock=clock,
         )
         await device.start()
         started.append(device)

@@ -20,7 +20,9 @@ from entryphone.helios import (
     SwitchAction,
 )
 from entryphone.helios.api.directory import parse_page, parse_write
+from tests.emulator.conftest import pulling
 from tests.helios.emulated import Session, StartDevice, client_for
+from tests.support.clock import ManualClock, until
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -142,15 +144,17 @@ async def test_display(client: HeliosClient) -> None:
     await client.display.delete_image(display.display)
 
 
-async def test_log_subscribe_pull_unsubscribe(client: HeliosClient) -> None:
+async def test_log_subscribe_pull_unsubscribe(session: Session, start_device: StartDevice) -> None:
+    device = await start_device("2.4x", clock=ManualClock())
+    client = client_for(session, device)
     assert "DeviceState" in await client.log.caps()
     channel = await client.log.subscribe("all")
     events = await client.log.pull(channel)
     assert events[0].event == "DeviceState" and events[0].params == {"state": "startup"}
     waiting = asyncio.create_task(client.log.pull(channel, wait=5))
-    await asyncio.sleep(0.1)
+    await until(lambda: pulling(device), "the long-poll never reached the device")
     await client.switch.ctrl(1, SwitchAction.ON)
-    pulled = await asyncio.wait_for(waiting, 3)
+    pulled = await waiting  # the device's clock stands still: only the event can end the pull
     assert any(e.event == "SwitchStateChanged" for e in pulled)
     await client.log.unsubscribe(channel)
     with pytest.raises(InvalidParameter):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
+from aiohttp import web
 
 from entryphone.emulator.config import AuthMethod, Service
-from entryphone.helios import Credentials, HeliosAuthError, HeliosClient, InvalidParameter
+from entryphone.helios import Credentials, HeliosApiError, HeliosAuthError, HeliosClient, InvalidParameter
 from entryphone.helios.auth import parse_challenges
 from tests.helios.emulated import RecordingProxy, Session, StartDevice, client_for, fast_timings, set_auth
+from tests.support.clock import ManualClock
 
 
 async def test_digest_authenticates_and_reuses_the_nonce(session: Session, start_device: StartDevice) -> None:
@@ -30,10 +30,11 @@ async def test_digest_authenticates_and_reuses_the_nonce(session: Session, start
 async def test_stale_nonce_is_renegotiated_without_failing_the_call(
     session: Session, start_device: StartDevice
 ) -> None:
-    device = await start_device(timings=fast_timings(nonce_lifetime=0.2))
+    clock = ManualClock()
+    device = await start_device(timings=fast_timings(nonce_lifetime=300), clock=clock)
     client = client_for(session, device)
     await client.switch.status()
-    await asyncio.sleep(0.3)
+    clock.advance(300.001)
     assert len(await client.switch.status()) == 4  # the expired nonce got stale=true, then a retry
 
 
@@ -100,6 +101,47 @@ async def test_device_errors_still_surface_after_authentication(
     with pytest.raises(InvalidParameter) as caught:
         await client_for(session, device).switch.caps(switch=9)
     assert (caught.value.code, caught.value.param) == (12, "switch")
+
+
+async def test_digest_signs_the_percent_encoded_request_target_sent(
+    session: Session, start_device: StartDevice
+) -> None:
+    """The device checks Digest's uri against the request line as sent: reserved characters in
+    the query must be signed encoded (aiohttp < 3.14 signed the decoded form and got 401)."""
+    device = await start_device()
+    with pytest.raises(HeliosApiError) as caught:
+        # No SMTP server configured: the device's own error 14, once authentication has passed.
+        await client_for(session, device).email.send("a@b.c", "Door [A] open: 50% & more?")
+    assert caught.value.code == 14
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        'Digest realm="HTTP API", qop="auth-conf", nonce="abc"',  # no qop we can answer
+        'Digest realm="HTTP API", qop="auth", nonce="abc", algorithm=SHA3',
+        'Digest realm="HTTP API", qop="auth"',  # no nonce
+    ],
+)
+async def test_a_digest_challenge_that_cannot_be_answered_is_an_auth_error(
+    session: Session, challenge: str
+) -> None:
+    async def refuse(request: web.Request) -> web.Response:  # a foreign device's odd challenge
+        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
+
+    app = web.Application()
+    app.router.add_get("/api/switch/status", refuse)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        client = HeliosClient(
+            session, "127.0.0.1", port=runner.addresses[0][1], credentials=Credentials("a", "b")
+        )
+        with pytest.raises(HeliosAuthError):
+            await client.switch.status()
+    finally:
+        await runner.cleanup()
 
 
 def test_challenge_parser_handles_quoting_and_several_schemes() -> None:

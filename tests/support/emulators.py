@@ -16,7 +16,12 @@ from entryphone.emulator import Account, DeviceConfig, EmulatedDevice, EmulatorF
 T = TypeVar("T")
 
 FAST = Timings(
-    restart_downtime=0.5, nonce_lifetime=30, ring_delay=0.05, ring_timeout=30, audio_test_duration=0.05
+    restart_downtime=0.5,
+    nonce_lifetime=30,
+    ring_delay=0.05,
+    ring_timeout=30,
+    audio_test_duration=0.05,
+    config_delay=0.05,
 )
 
 

@@ -3,11 +3,13 @@
 Standalone: imports nothing else of entryphone.
 """
 
+from .boot import Timings
+from .compose import build_device
 from .config import Account, AuthMethod, DeviceConfig, Service, ServiceSecurity, SmtpConfig, SwitchConfig
-from .device import EmulatedDevice, Timings
+from .device import EmulatedDevice
 from .firmware import build_image
 from .fleet import EmulatorFleet
-from .identity import Identity, make_identity
+from .identity import Identity, identity_for_port, make_identity
 
 __all__ = [
     "Account",
@@ -21,6 +23,8 @@ __all__ = [
     "SmtpConfig",
     "SwitchConfig",
     "Timings",
+    "build_device",
     "build_image",
+    "identity_for_port",
     "make_identity",
 ]

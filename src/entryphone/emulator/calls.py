@@ -7,10 +7,10 @@ A ringing call nobody answers ends with reason `noanswer` after the ring timeout
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .clock import Clock, Timer
 from .errors import PROCESSING, ApiError
 from .eventlog import EventLog
 
@@ -24,15 +24,16 @@ class Call:
     direction: str
     state: str
     peer: str
-    timer: asyncio.TimerHandle | None = None
+    timer: Timer | None = None
 
     def status(self) -> dict[str, Any]:
         return {"session": self.session, "direction": self.direction, "state": self.state}
 
 
 class CallManager:
-    def __init__(self, log: EventLog, ring_delay: float, ring_timeout: float) -> None:
+    def __init__(self, log: EventLog, clock: Clock, ring_delay: float, ring_timeout: float) -> None:
         self._log = log
+        self._clock = clock
         self._ring_delay = ring_delay
         self._ring_timeout = ring_timeout
         self._calls: dict[int, Call] = {}
@@ -48,7 +49,7 @@ class CallManager:
 
     def dial(self, peer: str) -> int:
         call = self._new("outgoing", "connecting", peer)
-        call.timer = asyncio.get_running_loop().call_later(self._ring_delay, self._ring, call)
+        call.timer = self._clock.call_later(self._ring_delay, lambda: self._ring(call))
         return call.session
 
     def incoming(self, peer: str) -> int:
@@ -96,7 +97,7 @@ class CallManager:
         self._set(call, "ringing")
 
     def _arm_ring_timeout(self, call: Call) -> None:
-        call.timer = asyncio.get_running_loop().call_later(self._ring_timeout, self._end, call, "noanswer")
+        call.timer = self._clock.call_later(self._ring_timeout, lambda: self._end(call, "noanswer"))
 
     def _set(self, call: Call, state: str) -> None:
         self._cancel(call)

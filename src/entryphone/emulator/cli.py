@@ -17,7 +17,7 @@ import typer
 
 from entryphone.heap import HeapSettler, tune_collector
 
-from .device import Timings
+from .boot import Timings
 from .fleet import EmulatorFleet
 from .profile import ProfileName
 
@@ -59,8 +59,9 @@ def run_emulator(
     https_port: int | None = None,
     no_https: bool = False,
     restart_downtime: float = 3.0,
+    config_delay: float = 15.0,
     control_token: str | None = None,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM. HTTPS listens on https_port+i (default: right after the HTTP range)."""
     if no_https:
@@ -76,7 +77,7 @@ def run_emulator(
         https_port=secure_port,
         profile=profile,
         state_dir=state_dir,
-        timings=Timings(restart_downtime=restart_downtime),
+        timings=Timings(restart_downtime=restart_downtime, config_delay=config_delay),
         control_token=control_token,
         seed=seed,
     )
@@ -108,10 +109,21 @@ def emulator(
     restart_downtime: Annotated[
         float, typer.Option(min=0, help="Seconds a restart keeps a device away.")
     ] = 3.0,
+    config_delay: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds until a config upload or factory reset takes effect."),
+    ] = 15.0,
     control_token: Annotated[
         str | None, typer.Option(envvar="ENTRYPHONE_EMULATOR_TOKEN", help="Token the control API requires.")
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, max=4095, help="Identity seed (serials and MACs).")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=2047,
+            help="Identity seed (serials, MACs); default: from each port.",
+        ),
+    ] = None,
 ) -> None:
     run_emulator(
         count=count,
@@ -122,6 +134,7 @@ def emulator(
         https_port=https_port,
         no_https=no_https,
         restart_downtime=restart_downtime,
+        config_delay=config_delay,
         control_token=control_token,
         seed=seed,
     )

@@ -13,7 +13,7 @@ from .config import DeviceConfig, config_from_dict, config_to_dict
 from .directory import Directory
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 VERSION = "4"
 
@@ -22,7 +22,7 @@ class ConfigFileError(ValueError):
     pass
 
 
-def render(device: EmulatedDevice) -> bytes:
+def render(device: Device) -> bytes:
     identity = device.identity
     header = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<!--\n'

@@ -19,14 +19,14 @@ from .errors import ApiError
 from .panel import CARD, CODE, KEY, READER_DIRECTIONS, SENSORS, Panel
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 
 class Invalid(Exception):
     pass
 
 
-Action = Callable[["EmulatedDevice", dict[str, Any]], Awaitable[web.Response]]
+Action = Callable[["Device", dict[str, Any]], Awaitable[web.Response]]
 
 
 def _no_content(headers: dict[str, str] | None = None) -> web.Response:
@@ -46,7 +46,7 @@ def _field(body: dict[str, Any], name: str, kind: type, default: Any = ...) -> A
     return value
 
 
-async def card(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def card(device: Device, body: dict[str, Any]) -> web.Response:
     uid = _field(body, "uid", str)
     if not CARD.match(uid):
         raise Invalid("uid must be 6 to 16 hexadecimal characters")
@@ -58,7 +58,7 @@ async def card(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
     return _no_content()
 
 
-async def key(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def key(device: Device, body: dict[str, Any]) -> web.Response:
     pressed = _field(body, "key", str)
     if not KEY.match(pressed):
         raise Invalid("key must be 0-9, *, # or %1-%150")
@@ -66,7 +66,7 @@ async def key(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
     return _no_content()
 
 
-async def code(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def code(device: Device, body: dict[str, Any]) -> web.Response:
     typed = _field(body, "code", str)
     if not CODE.match(typed) or typed == "00":
         raise Invalid("code must be 2 to 16 digits, not 00")
@@ -74,7 +74,7 @@ async def code(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
     return _no_content()
 
 
-async def call(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def call(device: Device, body: dict[str, Any]) -> web.Response:
     flat = _field(body, "flat", int)
     if flat < 0:
         raise Invalid("flat must not be negative")
@@ -82,7 +82,7 @@ async def call(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
     return _no_content({"X-Emulator-Session": str(session)})
 
 
-async def call_incoming(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def call_incoming(device: Device, body: dict[str, Any]) -> web.Response:
     peer = _field(body, "peer", str)
     if not peer.startswith(("sip:", "sips:")):
         raise Invalid("peer must be a SIP URI")
@@ -90,7 +90,7 @@ async def call_incoming(device: EmulatedDevice, body: dict[str, Any]) -> web.Res
     return _no_content({"X-Emulator-Session": str(session)})
 
 
-async def call_answer(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def call_answer(device: Device, body: dict[str, Any]) -> web.Response:
     session = _field(body, "session", int)
     try:
         device.boot.calls.remote_answer(session)
@@ -99,7 +99,7 @@ async def call_answer(device: EmulatedDevice, body: dict[str, Any]) -> web.Respo
     return _no_content()
 
 
-async def call_hangup(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def call_hangup(device: Device, body: dict[str, Any]) -> web.Response:
     session = _field(body, "session", int)
     reason = _field(body, "reason", str, "normal")
     if reason not in END_REASONS:
@@ -111,7 +111,7 @@ async def call_hangup(device: EmulatedDevice, body: dict[str, Any]) -> web.Respo
     return _no_content()
 
 
-async def input_(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def input_(device: Device, body: dict[str, Any]) -> web.Response:
     port = _field(body, "port", str)
     state = _field(body, "state", bool)
     if not Panel(device).input(port, state):
@@ -120,7 +120,7 @@ async def input_(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
 
 
 def _sensor(kind: str) -> Action:
-    async def action(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+    async def action(device: Device, body: dict[str, Any]) -> web.Response:
         state = _field(body, "state", str)
         if state not in ("in", "out"):
             raise Invalid("state must be in or out")
@@ -130,7 +130,7 @@ def _sensor(kind: str) -> Action:
     return action
 
 
-async def sip(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def sip(device: Device, body: dict[str, Any]) -> web.Response:
     account = _field(body, "account", int)
     registered = _field(body, "registered", bool)
     if not 1 <= account <= len(device.config.sip):
@@ -139,11 +139,11 @@ async def sip(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
     return _no_content()
 
 
-async def restart(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def restart(device: Device, body: dict[str, Any]) -> web.Response:
     return _no_content()  # the restart itself runs once this reply is out
 
 
-async def state(device: EmulatedDevice, body: dict[str, Any]) -> web.Response:
+async def state(device: Device, body: dict[str, Any]) -> web.Response:
     boot = device.boot
     document = {
         **device.describe(),
@@ -186,7 +186,7 @@ POST_ACTIONS: dict[str, Action] = {
 }
 
 
-async def dispatch(device: EmulatedDevice, request: web.BaseRequest, raw: bytes) -> web.Response:
+async def dispatch(device: Device, request: web.BaseRequest, raw: bytes) -> web.Response:
     if not _loopback(request):
         return web.json_response({"message": "the control API answers loopback callers only"}, status=403)
     if device.control_token is not None and not _token_ok(request, device.control_token):

@@ -1,7 +1,8 @@
 """One emulated panel: its identity, configuration, listeners, and the state of the current boot.
 
-Everything that lives in the panel's RAM (event log, subscriptions, nonces, switch and call
-state, display content, pcap capture) belongs to a Boot and is gone after a restart.
+Everything that lives in the panel's RAM belongs to a Boot (`boot.py`) and is gone after a
+restart. The device does not know its API: the composition root (`compose.py`) hands it the
+request handler.
 """
 
 from __future__ import annotations
@@ -11,104 +12,67 @@ import contextlib
 import json
 import os
 import ssl
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from . import clock as clocks
 from . import tls
-from .auth import Authenticator
-from .calls import CallManager
-from .camera import FrameBuffer
+from .boot import Boot, SipState, Timings
+from .clock import Clock, LoopClock
 from .config import DeviceConfig, config_from_dict, config_to_dict
 from .directory import Directory
-from .eventlog import EventLog
-from .firmware import FirmwareImage
-from .identity import Identity
-from .pcap import PcapRecorder
-from .ports import IoPorts
+from .envelope import failure
+from .errors import PROCESSING, ApiError
+from .identity import Identity, identity_for_port
 from .profile import Profile, get_profile
 from .switches import SwitchBank
 
-
-@dataclass(slots=True)
-class Timings:
-    """Durations a test or demo may want shorter than on a real panel."""
-
-    restart_downtime: float = 3.0
-    nonce_lifetime: float = 300.0
-    ring_delay: float = 0.5
-    ring_timeout: float = 30.0
-    audio_test_duration: float = 1.0
-    smtp_timeout: float = 10.0
+# The panel's answer to one request of its listeners (router.handle, given by compose.py).
+RequestHandler = Callable[["EmulatedDevice", web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
-@dataclass(slots=True)
-class SipState:
-    registered: bool = False
-    register_time: int = 0
+class _PanelServer(web.Server):
+    """aiohttp's server, except that a request its parser refuses (no `Host` in HTTP/1.1, a
+    malformed header) is answered as the panel answers: its JSON envelope and `Server` header,
+    not aiohttp's plain text under aiohttp's name."""
+
+    def __init__(
+        self,
+        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+        server_header: Callable[[], str],
+    ) -> None:
+        super().__init__(handler, access_log=None)
+        self._server_header = server_header
+
+    def __call__(self) -> web.RequestHandler:
+        return _PanelRequestHandler(self, self._server_header)
 
 
-@dataclass(slots=True)
-class DisplayContent:
-    kind: str  # image | video
-    size: int
-    width: int = 0
-    height: int = 0
-    duration_ms: int | None = None
-    repeat: int | None = None
+class _PanelRequestHandler(web.RequestHandler):
+    def __init__(self, manager: _PanelServer, server_header: Callable[[], str]) -> None:
+        # access_log None turns the access log off (web.Server passes it the same way).
+        super().__init__(manager, loop=asyncio.get_running_loop(), access_log=None)  # type: ignore[arg-type]
+        self._server_header = server_header
 
-
-class Boot:
-    """The panel between two restarts."""
-
-    def __init__(self, device: EmulatedDevice) -> None:
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        self.started = loop.time()
-        self.log = EventLog(self.uptime, lambda: device.config.tz_shift)
-        self.auth = Authenticator(device.realm, device.timings.nonce_lifetime)
-        self.ports = IoPorts(self.log)
-        self.switches = SwitchBank(device.config.switches, self.log, self.ports, device.profile.switch_locks)
-        self.calls = CallManager(self.log, device.timings.ring_delay, device.timings.ring_timeout)
-        self.sip = [SipState() for _ in device.config.sip]
-        self.display: dict[str, DisplayContent] = {}
-        self.pcap = PcapRecorder(server_mac=bytes.fromhex(device.mac.replace("-", "")))
-        self.frames = FrameBuffer()
-        self.pending_firmware: FirmwareImage | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def uptime(self) -> float:
-        return self._loop.time() - self.started
-
-    def spawn(self, coro: Any) -> None:
-        """Background work of this boot (audio test...), cancelled by a restart."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def set_registration(self, account: int, registered: bool) -> bool:
-        state = self.sip[account - 1]
-        if state.registered == registered:
-            return False
-        state.registered = registered
-        if registered:
-            state.register_time = int(time.time())
-        self.log.emit(
-            "RegistrationStateChanged",
-            {"sipAccount": account, "state": "registered" if registered else "unregistered"},
-        )
-        return True
-
-    def close(self) -> None:
-        self.log.close()
-        self.switches.close()
-        self.calls.close()
-        for task in self._tasks:
-            task.cancel()
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status >= 500:
+            self.log_exception("Error handling request", exc_info=exc)  # our fault, not the client's
+        if request.writer.output_size > 0:
+            raise ConnectionError("a reply was already sent; the connection is broken")
+        response = failure(ApiError(PROCESSING), status=status)
+        response.headers["Server"] = self._server_header()
+        response.force_close()
+        return response
 
 
 @dataclass(slots=True)
@@ -121,10 +85,11 @@ class Listeners:
 class EmulatedDevice:
     def __init__(
         self,
-        identity: Identity,
+        identity: Identity | None,
         profile: Profile | str = "2.21",
         config: DeviceConfig | None = None,
         *,
+        handler: RequestHandler,
         host: str = "127.0.0.1",
         port: int = 0,
         https_port: int | None = 0,
@@ -132,8 +97,10 @@ class EmulatedDevice:
         control_token: str | None = None,
         state_path: Path | None = None,
         realm: str = "HTTP API",
+        clock: Clock | None = None,
     ) -> None:
-        self.identity = identity
+        self.clock: Clock = clock or LoopClock()
+        self._identity = identity  # None: derived from the HTTP port when it first listens
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
         self.sw_version = self.profile.sw_version
         self.config = config or DeviceConfig()
@@ -143,16 +110,24 @@ class EmulatedDevice:
         self.control_token = control_token
         self.state_path = state_path
         self.realm = realm
+        self._handler = handler
         self._listeners = Listeners(port, https_port)
         self._tls: tuple[bytes, bytes] | None = None
         self._ssl: ssl.SSLContext | None = None
         self._server: web.Server | None = None
         self._boot: Boot | None = None
         self._rebooting: asyncio.Task[None] | None = None
+        self._pending_change: asyncio.Task[None] | None = None
         if state_path is not None and state_path.exists():
             self._load(state_path)
 
     # -- identity as clients see it --------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            raise RuntimeError("the identity comes from the HTTP port: start the device first")
+        return self._identity
 
     @property
     def serial(self) -> str:
@@ -224,15 +199,12 @@ class EmulatedDevice:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._listeners.https_port is not None and self._tls is None:
-            self._tls = tls.generate(f"{self.identity.variant} {self.serial}", (self.host,))
-        self.save()  # identity and certificate are kept from the first start on
-        if self._tls is not None and self._ssl is None:
-            self._ssl = tls.server_context(*self._tls)
         await self._bind()
+        self.save()  # identity and certificate are kept from the first start on
         self._power_on()
 
     async def stop(self) -> None:
+        self._cancel_pending_change()
         if self._rebooting is not None:
             self._rebooting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -250,22 +222,26 @@ class EmulatedDevice:
         self._rebooting = asyncio.ensure_future(self._reboot(before_power_on))
 
     async def wait_until_up(self) -> None:
+        """Until a pending config change has taken effect and the panel is back from any restart."""
+        if self._pending_change is not None:
+            await asyncio.wait((self._pending_change,))  # done or cancelled (a restart lost it)
         if self._rebooting is not None:
             await asyncio.shield(self._rebooting)
 
     async def _reboot(self, before_power_on: Callable[[], None] | None) -> None:
+        self._cancel_pending_change()  # power lost within the interval: the change is lost
         await self._unbind()
         if self._boot is not None:
             self._boot.close()
             self._boot = None
         if before_power_on is not None:
             before_power_on()
-        await asyncio.sleep(self.timings.restart_downtime)
+        await clocks.sleep(self.clock, self.timings.restart_downtime)
         await self._bind()
         self._power_on()
 
     def _power_on(self) -> None:
-        self._boot = Boot(self)
+        self._boot = Boot(lambda: self.config, self.profile, self.timings, self.realm, self.mac, self.clock)
         # The manual: DeviceState startup is always the first event after a start.
         self._boot.log.emit("DeviceState", {"state": "startup"})
         for number, account in enumerate(self.config.sip, start=1):
@@ -273,11 +249,10 @@ class EmulatedDevice:
                 self._boot.set_registration(number, True)
 
     async def _bind(self) -> None:
-        from .router import handle  # the router imports every service module
-
         loop = asyncio.get_running_loop()
         if self._server is None:
-            self._server = web.Server(lambda request: handle(self, request), access_log=None)
+            handler = self._handler
+            self._server = _PanelServer(lambda request: handler(self, request), lambda: self.server_header)
         server = self._server
         listeners = self._listeners
         plain = await loop.create_server(
@@ -285,7 +260,13 @@ class EmulatedDevice:
         )
         listeners.http_port = plain.sockets[0].getsockname()[1]
         listeners.servers = [plain]
-        if listeners.https_port is not None and self._ssl is not None:
+        if self._identity is None:
+            self._identity = identity_for_port(listeners.http_port)
+        if listeners.https_port is not None:
+            if self._tls is None:  # the certificate names the serial number, known from here on
+                self._tls = tls.generate(f"{self.identity.variant} {self.serial}", (self.host,))
+            if self._ssl is None:
+                self._ssl = tls.server_context(*self._tls)
             secure = await loop.create_server(
                 server, self.host, listeners.https_port, ssl=self._ssl, reuse_address=True, backlog=128
             )
@@ -303,26 +284,53 @@ class EmulatedDevice:
 
     # -- configuration and persistence -------------------------------------------------------
 
-    def apply_config(self, config: DeviceConfig) -> None:
-        """A new configuration takes effect at once (config upload)."""
-        self.config = config
-        if self._boot is not None:
-            self._boot.switches.close()
-            self._boot.switches = SwitchBank(
-                config.switches, self._boot.log, self._boot.ports, self.profile.switch_locks
-            )
-            self._boot.sip = [
-                self._boot.sip[i] if i < len(self._boot.sip) else SipState() for i in range(len(config.sip))
-            ]
-        self.save()
+    def apply_config(self, config: DeviceConfig, directory: Directory | None = None) -> None:
+        """Config upload: the new configuration (and directory, when the file has one) takes effect
+        after `timings.config_delay`, without a restart."""
+
+        def apply() -> None:
+            if directory is not None:
+                self.directory = directory
+            self._replace_config(config)
+
+        self._after_delay(apply)
 
     def factory_reset(self) -> None:
+        """After `timings.config_delay`, restart with the factory configuration and an empty directory."""
+
         def reset() -> None:
             self.config = DeviceConfig()
             self.directory.wipe()
             self.save()
 
-        self.restart(reset)
+        self._after_delay(lambda: self.restart(reset))
+
+    def _after_delay(self, change: Callable[[], None]) -> None:
+        """The manual's "with a delay of approx. 15 s"; a later change replaces a pending one."""
+        self._cancel_pending_change()
+
+        async def later() -> None:
+            await clocks.sleep(self.clock, self.timings.config_delay)
+            change()
+
+        self._pending_change = asyncio.ensure_future(later())
+
+    def _cancel_pending_change(self) -> None:
+        if self._pending_change is not None and not self._pending_change.done():
+            self._pending_change.cancel()
+        self._pending_change = None
+
+    def _replace_config(self, config: DeviceConfig) -> None:
+        self.config = config
+        if self._boot is not None:
+            self._boot.switches.close()
+            self._boot.switches = SwitchBank(
+                config.switches, self._boot.log, self._boot.ports, self.profile.switch_locks, self.clock
+            )
+            self._boot.sip = [
+                self._boot.sip[i] if i < len(self._boot.sip) else SipState() for i in range(len(config.sip))
+            ]
+        self.save()
 
     def save(self) -> None:
         if self.state_path is None:
@@ -344,7 +352,7 @@ class EmulatedDevice:
 
     def _load(self, path: Path) -> None:
         document = json.loads(path.read_text())
-        self.identity = Identity(serial=document["serial"], mac=document["mac"])
+        self._identity = Identity(serial=document["serial"], mac=document["mac"])
         self.profile = get_profile(document["profile"])
         self.sw_version = document["sw_version"]
         self.config = config_from_dict(document["config"])

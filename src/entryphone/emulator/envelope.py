@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 
 from .errors import ApiError
-from .pretty import pretty_json
 
 JSON_TYPE = "application/json"
 
 
 def dumps(document: Any) -> bytes:
     # The device pretty-prints with `"key" : value`; valid JSON either way.
-    return pretty_json(document).encode()
+    return json.dumps(document, indent=2, separators=(",", " : "), ensure_ascii=False).encode()
 
 
 def success(result: Any = None) -> web.Response:

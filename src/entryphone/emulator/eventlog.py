@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .clock import Clock, Timer, wait
 from .errors import invalid
 
 HISTORY_SIZE: Final = 10_000
@@ -67,7 +67,7 @@ class Subscription:
     queue: deque[Event] = field(default_factory=lambda: deque(maxlen=CHANNEL_QUEUE_SIZE))
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     pulls: int = 0
-    expiry: asyncio.TimerHandle | None = None
+    expiry: Timer | None = None
     closed: bool = False
 
     def accepts(self, event: Event) -> bool:
@@ -84,7 +84,8 @@ class Subscription:
 
 
 class EventLog:
-    def __init__(self, uptime: Callable[[], float], tz_shift: Callable[[], int]) -> None:
+    def __init__(self, clock: Clock, uptime: Callable[[], float], tz_shift: Callable[[], int]) -> None:
+        self._clock = clock
         self._uptime = uptime
         self._tz_shift = tz_shift
         self._history: deque[Event] = deque(maxlen=HISTORY_SIZE)
@@ -104,7 +105,7 @@ class EventLog:
         self._listeners.append(listener)
 
     def emit(self, name: str, params: dict[str, Any]) -> Event:
-        event = Event(self._next_id, time.time(), self._uptime(), self._tz_shift(), name, params)
+        event = Event(self._next_id, self._clock.time(), self._uptime(), self._tz_shift(), name, params)
         self._next_id += 1
         self._history.append(event)
         for subscription in self._subscriptions.values():
@@ -130,7 +131,7 @@ class EventLog:
         elif include == "new":
             backlog = ()
         else:
-            since = time.time() - int(include[1:])
+            since = self._clock.time() - int(include[1:])
             backlog = (e for e in self._history if e.utc_time >= since)
         subscription.queue.extend(e for e in backlog if subscription.accepts(e))
         self._subscriptions[channel] = subscription
@@ -143,7 +144,7 @@ class EventLog:
             raise invalid("id")
         self._close(subscription)
 
-    async def pull(self, channel: int, wait: float) -> list[Event]:
+    async def pull(self, channel: int, wait_for: float) -> list[Event]:
         subscription = self._subscriptions.get(channel)
         if subscription is None:
             raise invalid("id")
@@ -151,15 +152,15 @@ class EventLog:
         if subscription.expiry is not None:
             subscription.expiry.cancel()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
+        deadline = self._clock.monotonic() + wait_for
         try:
             while not subscription.queue and not subscription.closed:
-                remaining = deadline - loop.time()
+                remaining = deadline - self._clock.monotonic()
                 if remaining <= 0:
                     break
                 waiter: asyncio.Future[None] = loop.create_future()
                 subscription.waiters.append(waiter)
-                await asyncio.wait((waiter,), timeout=remaining)
+                await wait(self._clock, waiter, remaining)
         finally:
             subscription.pulls -= 1
             if not subscription.closed and subscription.pulls == 0:
@@ -175,8 +176,7 @@ class EventLog:
             self._close(subscription)
 
     def _arm(self, subscription: Subscription) -> None:
-        loop = asyncio.get_running_loop()
-        subscription.expiry = loop.call_later(subscription.duration, self._close, subscription)
+        subscription.expiry = self._clock.call_later(subscription.duration, lambda: self._close(subscription))
 
     def _close(self, subscription: Subscription) -> None:
         subscription.closed = True

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import secrets
 from pathlib import Path
 from types import TracebackType
 
+from .boot import Timings
+from .compose import build_device
 from .config import DeviceConfig
-from .device import EmulatedDevice, Timings
+from .device import EmulatedDevice
 from .identity import make_identity
 from .profile import Profile, get_profile
 
@@ -39,17 +40,18 @@ class EmulatorFleet:
     ) -> None:
         """port/https_port 0: ephemeral ports; otherwise device i listens on port+i.
 
-        https_port None: no HTTPS listener (and no certificate) at all.
+        https_port None: no HTTPS listener (and no certificate) at all. seed None: each device's
+        serial number and MAC derive from its HTTP port (unique on the machine, the same for the
+        same port); a seed (0..2047) gives device i make_identity(seed, i) instead.
         """
         if count < 1:
             raise ValueError("count must be at least 1")
-        seed = secrets.randbits(12) if seed is None else seed
         resolved = get_profile(profile) if isinstance(profile, str) else profile
         if state_dir is not None:
             state_dir.mkdir(parents=True, exist_ok=True)
         self.devices = [
-            EmulatedDevice(
-                make_identity(seed, index),
+            build_device(
+                None if seed is None else make_identity(seed, index),
                 resolved,
                 config.copy() if config is not None else None,
                 host=host,

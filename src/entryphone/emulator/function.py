@@ -12,12 +12,12 @@ from .config import Account, Service
 from .params import Params
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 
 @dataclass(slots=True)
 class ApiCall:
-    device: EmulatedDevice
+    device: Device
     request: web.BaseRequest
     params: Params
     account: Account | None  # None: the service needs no authentication

@@ -6,14 +6,14 @@ Used by the control API and by the API functions that act like a person at the d
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from . import clock as clocks
 from .directory import Directory, Record
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 DOOR_SWITCH: Final = 1  # the switch an access point opens
 ACCESS_POINTS: Final = (0, 1)
@@ -32,7 +32,7 @@ SENSORS: Final[dict[str, str]] = {
 
 
 class Panel:
-    def __init__(self, device: EmulatedDevice) -> None:
+    def __init__(self, device: Device) -> None:
         self._device = device
         self._boot = device.boot
 
@@ -106,7 +106,7 @@ class Panel:
 
     def audio_test(self) -> None:
         async def run() -> None:
-            await asyncio.sleep(self._device.timings.audio_test_duration)
+            await clocks.sleep(self._device.clock, self._device.timings.audio_test_duration)
             self._boot.log.emit("AudioLoopTest", {"result": "passed"})
 
         self._boot.spawn(run())

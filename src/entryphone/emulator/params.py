@@ -1,7 +1,8 @@
 """Request parameters as manual section 2.2 defines them.
 
 Simple parameters come from the query, an urlencoded body or a multipart body, and the last
-occurrence wins; `blob-*` parameters only count when they arrive as multipart parts.
+occurrence wins; `blob-*` parameters only count when they arrive as multipart parts. A simple
+parameter longer than SIMPLE_LIMIT bytes is refused with 13 however it arrives.
 """
 
 from __future__ import annotations
@@ -99,14 +100,14 @@ def parse(request: web.BaseRequest, body: bytes, blob_limits: Mapping[str, int])
     params = Params()
     for key, value in request.query.items():
         if not key.startswith("blob-"):
-            params.values[key] = value
+            params.values[key] = _simple(key, value)
     if not body:
         return params
     content_type = request.content_type
     if content_type == "application/x-www-form-urlencoded":
         for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             if not key.startswith("blob-"):
-                params.values[key] = value
+                params.values[key] = _simple(key, value)
     elif content_type == "multipart/form-data":
         boundary = _BOUNDARY.search(request.headers.get("Content-Type", ""))
         if not boundary:
@@ -123,6 +124,12 @@ def parse(request: web.BaseRequest, body: bytes, blob_limits: Mapping[str, int])
     elif content_type == "application/json":
         params.json_body = body
     return params
+
+
+def _simple(name: str, value: str) -> str:
+    if len(value.encode()) > SIMPLE_LIMIT:
+        raise ApiError(TOO_BIG, name)
+    return value
 
 
 def _multipart_parts(body: bytes, boundary: bytes) -> list[tuple[str, bytes]]:

@@ -1,9 +1,10 @@
 """Every request of a panel's listeners: /api functions, the /_emulator control API, else 404.
 
 The /api pipeline checks, in order: path (2), method (3), service enabled (4), connection type
-(7), authentication (401 / 8), licence (5), privilege (10); then the function parses its
-parameters (11, 12, 13). Every reply carries `Server: HIP<firmware version>` and, while a capture
-runs, is written to the panel's pcap.
+(7), authentication (401 / 8), licence (5), privilege (10); only then is the body read and the
+parameters parsed (13 for a body or parameter too big, then the function's own 11, 12). Every
+reply carries `Server: HIP<firmware version>` and, while a capture runs, is written to the
+panel's pcap.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from . import control
 from .auth import AuthChallenge
+from .config import Account
 from .envelope import failure
 from .errors import CONNECTION_TYPE, DISABLED, INVALID_METHOD, INVALID_PATH, LICENSED, PRIVILEGES, ApiError
 from .function import ApiCall, Function
@@ -22,12 +24,12 @@ from .params import JSON_BODY_LIMIT, SIMPLE_LIMIT, parse, read_body
 from .services import FUNCTIONS
 
 if TYPE_CHECKING:
-    from .device import EmulatedDevice
+    from .runtime import Device
 
 _TABLE: Final[dict[str, Function]] = {f.path: f for f in FUNCTIONS}
 
 
-async def handle(device: EmulatedDevice, request: web.BaseRequest) -> web.StreamResponse:
+async def handle(device: Device, request: web.BaseRequest) -> web.StreamResponse:
     body = b""
     after: list[Callable[[], None]] = []
     path = request.path
@@ -39,9 +41,13 @@ async def handle(device: EmulatedDevice, request: web.BaseRequest) -> web.Stream
     if path.startswith("/api/") or path == "/api":
         try:
             function = _lookup(device, path)
+            account = _admit(device, request, function)
             limit = sum(function.blob_limits.values()) + max(JSON_BODY_LIMIT, SIMPLE_LIMIT * 16)
             body = await read_body(request, limit, next(iter(function.blob_limits), None))
-            call = await _prepare(device, request, function, body)
+            params = parse(request, body, function.blob_limits)
+            call = ApiCall(
+                device=device, request=request, params=params, account=account, secure=request.secure
+            )
             after = call.after
             response = await function.handler(call)
         except ApiError as error:
@@ -68,36 +74,31 @@ async def handle(device: EmulatedDevice, request: web.BaseRequest) -> web.Stream
     return response
 
 
-def _lookup(device: EmulatedDevice, path: str) -> Function:
+def _lookup(device: Device, path: str) -> Function:
     function = _TABLE.get(path.rstrip("/") if path != "/" else path)
     if function is None or (function.directory and not device.profile.directory):
         raise ApiError(INVALID_PATH)
     return function
 
 
-async def _prepare(
-    device: EmulatedDevice, request: web.BaseRequest, function: Function, body: bytes
-) -> ApiCall:
+def _admit(device: Device, request: web.BaseRequest, function: Function) -> Account | None:
+    """Checks 3, 4, 7, authentication, 5 and 10, before a byte of the body is read."""
     if request.method not in function.methods:
         raise ApiError(INVALID_METHOD)
     security = device.config.services[function.service]
     if not security.enabled or function.service not in device.profile.services:
         raise ApiError(DISABLED)
-    secure = request.secure
-    if security.https_only and not secure:
+    if security.https_only and not request.secure:
         raise ApiError(CONNECTION_TYPE)
     account = device.boot.auth.authenticate(request, security.auth, device.config)
     if function.licensed and device.profile.licence_checks and not device.config.licence.enhanced_integration:
         raise ApiError(LICENSED)
     if function.privilege is not None and account is not None and not account.has(function.privilege):
         raise ApiError(PRIVILEGES)
-    params = parse(request, body, function.blob_limits)
-    return ApiCall(device=device, request=request, params=params, account=account, secure=secure)
+    return account
 
 
-def _capture(
-    device: EmulatedDevice, request: web.BaseRequest, body: bytes, response: web.StreamResponse
-) -> None:
+def _capture(device: Device, request: web.BaseRequest, body: bytes, response: web.StreamResponse) -> None:
     recorder = device.boot.pcap if device.running else None
     if recorder is None or not recorder.running or request.transport is None:
         return

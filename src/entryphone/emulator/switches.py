@@ -5,10 +5,10 @@ A 2.4x profile adds locking (deactivated and inoperable) and holding (activated 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from .clock import Clock, Timer
 from .config import SwitchConfig
 from .errors import PROCESSING, ApiError, invalid
 from .eventlog import EventLog
@@ -20,8 +20,8 @@ class _State:
     active: bool = False
     locked: bool = False
     held: bool = False
-    timer: asyncio.TimerHandle | None = None
-    hold_timer: asyncio.TimerHandle | None = None
+    timer: Timer | None = None
+    hold_timer: Timer | None = None
 
     @property
     def effective(self) -> bool:
@@ -29,7 +29,10 @@ class _State:
 
 
 class SwitchBank:
-    def __init__(self, configs: list[SwitchConfig], log: EventLog, ports: IoPorts, locks: bool) -> None:
+    def __init__(
+        self, configs: list[SwitchConfig], log: EventLog, ports: IoPorts, locks: bool, clock: Clock
+    ) -> None:
+        self._clock = clock
         self._configs = configs
         self._log = log
         self._ports = ports
@@ -91,7 +94,7 @@ class SwitchBank:
             state.held = True
             self._cancel(state, "hold_timer")
             if hold_timeout:
-                state.hold_timer = asyncio.get_running_loop().call_later(hold_timeout, self._release, n)
+                state.hold_timer = self._clock.call_later(hold_timeout, lambda: self._release(n))
         elif action == "release":
             state.held = False
             self._cancel(state, "hold_timer")
@@ -102,7 +105,7 @@ class SwitchBank:
             self._cancel(state, "timer")
             state.active = on
             if on and config.mode == "monostable":
-                state.timer = asyncio.get_running_loop().call_later(config.duration, self._fall_back, n)
+                state.timer = self._clock.call_later(config.duration, lambda: self._fall_back(n))
         self._notify(n, before)
 
     def activate(self, switch: int) -> bool:
@@ -142,7 +145,7 @@ class SwitchBank:
 
     @staticmethod
     def _cancel(state: _State, attr: str) -> None:
-        timer: asyncio.TimerHandle | None = getattr(state, attr)
+        timer: Timer | None = getattr(state, attr)
         if timer is not None:
             timer.cancel()
             setattr(state, attr, None)

@@ -1,20 +1,20 @@
 """HTTP authentication against a 2N device: RFC 2617/7616 Digest and RFC 7617 Basic.
 
 2N sets the scheme per *service* (System, Switch, Camera, ...), so one device can ask for Digest on
-/api/switch and Basic on /api/camera. `DeviceAuth` therefore remembers the scheme per service and
-the Digest nonce per device (the device issues one nonce for all services), counts `nc` per nonce,
-and never sends credentials the device has not asked for: the first request to a service goes out
-without an Authorization header, and Basic is sent only to a service whose challenge asked for it.
+/api/switch and Basic on /api/camera. `DeviceAuth` therefore remembers the scheme per service;
+Digest itself (nonce, `nc`, stale-nonce renewal) is aiohttp's DigestAuthMiddleware. Credentials the
+device has not asked for are never sent: the first request to a service goes out without an
+Authorization header, and Basic is sent only to a service whose challenge asked for it.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import aiohttp
 
 from entryphone.helios.errors import HeliosAuthError
 
@@ -59,124 +59,65 @@ def parse_challenges(headers: list[str]) -> list[Challenge]:
     return found
 
 
-_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-class DigestSession:
-    """One Digest nonce of a device and the request counter that goes with it."""
-
-    def __init__(self, challenge: Challenge) -> None:
-        params = challenge.params
-        self.realm = params.get("realm", "")
-        self.nonce = params.get("nonce", "")
-        self.opaque = params.get("opaque")
-        self.algorithm = params.get("algorithm", "MD5")
-        qops = [qop.strip() for qop in params.get("qop", "").split(",") if qop.strip()]
-        if qops and "auth" not in qops:
-            raise HeliosAuthError(f"device offers Digest qop={params.get('qop')!r}; only 'auth' is supported")
-        self.qop = "auth" if qops else None
-        base = self.algorithm.upper().removesuffix("-SESS")
-        if base not in _HASHES or not self.nonce:
-            raise HeliosAuthError(f"unsupported Digest challenge (algorithm {self.algorithm!r})")
-        self._hash = _HASHES[base]
-        self._sess = self.algorithm.upper().endswith("-SESS")
-        self.nc = 0
-
-    def _h(self, text: str) -> str:
-        return self._hash(text.encode()).hexdigest()
-
-    def authorization(self, credentials: Credentials, method: str, uri: str) -> str:
-        self.nc += 1
-        nc = f"{self.nc:08x}"
-        cnonce = os.urandom(8).hex()
-        ha1 = self._h(f"{credentials.username}:{self.realm}:{credentials.password}")
-        if self._sess:
-            ha1 = self._h(f"{ha1}:{self.nonce}:{cnonce}")
-        ha2 = self._h(f"{method}:{uri}")
-        if self.qop:
-            response = self._h(f"{ha1}:{self.nonce}:{nc}:{cnonce}:{self.qop}:{ha2}")
-        else:
-            response = self._h(f"{ha1}:{self.nonce}:{ha2}")
-        parts = [
-            f"username={_quote(credentials.username)}",
-            f"realm={_quote(self.realm)}",
-            f"nonce={_quote(self.nonce)}",
-            f"uri={_quote(uri)}",
-            f"algorithm={self.algorithm}",
-            f"response={_quote(response)}",
-        ]
-        if self.qop:
-            parts += [f"qop={self.qop}", f"nc={nc}", f"cnonce={_quote(cnonce)}"]
-        if self.opaque is not None:
-            parts.append(f"opaque={_quote(self.opaque)}")
-        return "Digest " + ", ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class SentAuth:
-    """What went out with one request, so a 401 can be judged (stale nonce vs. wrong password)."""
-
-    scheme: Scheme | None
-    nonce: str | None = None
-
-
 class DeviceAuth:
-    """Authentication state of one device: scheme per service, the current Digest nonce."""
+    """Authentication state of one device: the scheme each service asked for, and the device's
+    Digest state, kept by aiohttp's DigestAuthMiddleware (one per device: the device issues one
+    nonce for all its services).
+
+    What aiohttp's middleware cannot do alone, and this class decides: 2N sets the scheme per
+    service, and a Basic service answers a Digest header with error 8 (HTTP 200), not with a
+    challenge, so the middleware (which, once it holds a challenge, signs every request to the
+    origin) is only given requests of services that asked for Digest, or of unknown services
+    while it holds no challenge (it then sends nothing unasked). Basic goes out only to a service
+    whose challenge asked for it.
+    """
 
     def __init__(self, credentials: Credentials | None) -> None:
         self._credentials = credentials
         self._schemes: dict[str, Scheme] = {}
-        self._digest: DigestSession | None = None
+        self._digest = (
+            None
+            if credentials is None
+            else aiohttp.DigestAuthMiddleware(credentials.username, credentials.password, preemptive=True)
+        )
+        self._digest_challenged = False  # the middleware may hold a challenge: it signs unasked
 
     def __repr__(self) -> str:
         user = self._credentials.username if self._credentials else None
         return f"DeviceAuth(username={user!r}, services={dict(self._schemes)!r})"
 
-    def header(self, service: str, method: str, uri: str) -> tuple[str | None, SentAuth]:
-        """The Authorization header for a request (or None) and a note of what was sent."""
-        if self._credentials is None:
-            return None, SentAuth(None)
+    def prepare(self, service: str) -> tuple[str | None, tuple[aiohttp.DigestAuthMiddleware, ...]]:
+        """The Authorization header to send (Basic) or the middleware to send through (Digest)."""
+        if self._credentials is None or self._digest is None:
+            return None, ()
         scheme = self._schemes.get(service)
         if scheme is Scheme.BASIC:
             token = f"{self._credentials.username}:{self._credentials.password}".encode()
-            return "Basic " + base64.b64encode(token).decode(), SentAuth(Scheme.BASIC)
-        # Digest goes out only to services that asked for it: a 2N service set to Basic answers
-        # a Digest header with error 8 rather than a challenge. The nonce itself is per device.
-        if self._digest is not None and scheme is Scheme.DIGEST:
-            return (
-                self._digest.authorization(self._credentials, method, uri),
-                SentAuth(Scheme.DIGEST, self._digest.nonce),
-            )
-        return None, SentAuth(None)
+            return "Basic " + base64.b64encode(token).decode(), ()
+        if scheme is Scheme.DIGEST or not self._digest_challenged:
+            return None, (self._digest,)
+        return None, ()
 
-    def on_unauthorized(self, service: str, sent: SentAuth, challenges: list[Challenge]) -> None:
-        """Learn from a 401. Returns if a retry makes sense, raises HeliosAuthError if not."""
+    def on_reply(self, service: str, sent: str | None) -> None:
+        """Note what a request carried once it went out (`sent`: its Authorization header)."""
+        if sent is not None and sent.lower().startswith("digest "):
+            self._schemes[service] = Scheme.DIGEST
+            self._digest_challenged = True
+
+    def on_unauthorized(self, service: str, sent: str | None, challenges: list[Challenge]) -> None:
+        """Learn from a 401: returns if a retry makes sense, raises HeliosAuthError if not."""
         if self._credentials is None:
             raise HeliosAuthError("the device requires authentication and no credentials are configured")
-        digest = next((c for c in challenges if c.scheme is Scheme.DIGEST), None)
-        basic = next((c for c in challenges if c.scheme is Scheme.BASIC), None)
-        if digest is not None:
-            stale = digest.params.get("stale", "").lower() == "true"
-            if sent.scheme is Scheme.DIGEST and sent.nonce == digest.params.get("nonce"):
-                raise HeliosAuthError("the device rejected the credentials (Digest)")
-            if (
-                sent.scheme is Scheme.DIGEST
-                and not stale
-                and self._digest
-                and sent.nonce == self._digest.nonce
-            ):
-                # Our nonce was current and the device did not call it stale: the password is wrong.
-                raise HeliosAuthError("the device rejected the credentials (Digest)")
-            self._digest = DigestSession(digest)
+        sent_scheme = (sent or "").partition(" ")[0].lower()
+        if sent_scheme == Scheme.DIGEST:
+            # The middleware already answered the fresh (or stale=true) challenge once.
+            raise HeliosAuthError("the device rejected the credentials (Digest)")
+        if sent_scheme == Scheme.BASIC:
+            raise HeliosAuthError("the device rejected the credentials (Basic)")
+        schemes = [challenge.scheme for challenge in challenges]
+        if Scheme.DIGEST in schemes:
             self._schemes[service] = Scheme.DIGEST
-            return
-        if basic is not None:
-            if sent.scheme is Scheme.BASIC:
-                raise HeliosAuthError("the device rejected the credentials (Basic)")
+        elif Scheme.BASIC in schemes:
             self._schemes[service] = Scheme.BASIC
-            return
-        raise HeliosAuthError("the device answered 401 without a Digest or Basic challenge")
+        else:
+            raise HeliosAuthError("the device answered 401 without a Digest or Basic challenge")

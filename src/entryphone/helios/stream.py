@@ -1,13 +1,14 @@
 """Server-push streams (camera snapshot with fps >= 1): raw chunks for proxying, or JPEG frames.
 
-The multipart/x-mixed-replace body is parsed incrementally: only the frame being received is held
-in memory, never the stream, and a frame larger than `max_frame_bytes` is an error rather than
-unbounded buffering.
+The multipart/x-mixed-replace body is parsed incrementally by aiohttp's MultipartReader: only the
+frame being received is held in memory, never the stream, and a frame larger than
+`max_frame_bytes` is an error rather than unbounded buffering.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import aiohttp
@@ -17,6 +18,7 @@ from entryphone.helios.errors import HeliosProtocolError
 from entryphone.helios.transport import transport_errors
 
 DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+_READ_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,79 +46,45 @@ class HeliosStream:
                 yield chunk
 
     async def frames(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> AsyncIterator[MjpegFrame]:
-        """The parts of a multipart/x-mixed-replace body, one at a time."""
+        """The parts of a multipart/x-mixed-replace body, one at a time. A part with a
+        Content-Length is read by length (immune to the boundary bytes occurring inside a JPEG),
+        one without up to the next delimiter."""
         mimetype = parse_mimetype(self.content_type)
-        boundary = mimetype.parameters.get("boundary")
-        if mimetype.type != "multipart" or not boundary:
+        if mimetype.type != "multipart" or not mimetype.parameters.get("boundary"):
             raise HeliosProtocolError(f"not a multipart stream: {self.content_type!r}")
-        async for frame in iter_multipart(self.chunks(), boundary, max_frame_bytes):
-            yield frame
+        reader = aiohttp.MultipartReader(self._response.headers, self._response.content)
+        while True:
+            with transport_errors(self._read_timeout), _malformed():
+                part = await reader.next()
+                if part is None:
+                    return  # the closing delimiter
+                if not isinstance(part, aiohttp.BodyPartReader):
+                    raise HeliosProtocolError("a nested multipart part in a camera stream")
+                data = await _read_part(part, max_frame_bytes)
+            if data is None:
+                return  # the stream stopped mid-frame: nothing complete to hand out
+            yield MjpegFrame(part.headers.get("Content-Type", "application/octet-stream"), data)
 
 
-async def iter_multipart(
-    chunks: AsyncIterator[bytes], boundary: str, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
-) -> AsyncIterator[MjpegFrame]:
-    """Split a multipart body into parts. Uses Content-Length when a part has one (faster, and
-    immune to the boundary bytes occurring inside a JPEG), the next delimiter otherwise."""
-    delimiter = b"--" + boundary.encode()
-    buffer = bytearray()
-    ended = False
-
-    async def fill() -> None:
-        nonlocal ended
-        chunk = await anext(chunks, b"")
-        if not chunk:
-            ended = True
-        buffer.extend(chunk)
-        if len(buffer) > max_frame_bytes + 4096:
+async def _read_part(part: aiohttp.BodyPartReader, max_frame_bytes: int) -> bytes | None:
+    length = part.headers.get("Content-Length")
+    if length is not None and length.isdigit() and int(length) > max_frame_bytes:
+        raise HeliosProtocolError(f"stream part larger than {max_frame_bytes} bytes")
+    data = bytearray()
+    while not part.at_eof():
+        chunk = await part.read_chunk(_READ_SIZE)
+        if not chunk and not part.at_eof():
+            return None
+        data.extend(chunk)
+        if len(data) > max_frame_bytes:
             raise HeliosProtocolError(f"stream part larger than {max_frame_bytes} bytes")
-
-    while True:
-        # Find the next delimiter line, then the end of the part's header block.
-        while (start := buffer.find(delimiter)) < 0 or (
-            header_end := _header_end(buffer, start + len(delimiter))
-        ) < 0:
-            if ended:
-                return
-            if start < 0 and len(buffer) > len(delimiter):
-                del buffer[: len(buffer) - len(delimiter)]  # preamble or garbage: keep only a tail
-            await fill()
-        after = start + len(delimiter)
-        if buffer[after : after + 2] == b"--":
-            return  # closing delimiter
-        headers = _parse_headers(bytes(buffer[after:header_end]))
-        del buffer[: header_end + 4]
-        length = headers.get("content-length")
-        if length is not None and length.isdigit():
-            size = int(length)
-            if size > max_frame_bytes:
-                raise HeliosProtocolError(f"stream part larger than {max_frame_bytes} bytes")
-            while len(buffer) < size:
-                if ended:
-                    return  # the stream stopped mid-frame: nothing complete to hand out
-                await fill()
-            data = bytes(buffer[:size])
-            del buffer[:size]
-        else:
-            while (end := buffer.find(b"\r\n" + delimiter)) < 0:
-                if ended:
-                    return
-                await fill()
-            data = bytes(buffer[:end])
-            del buffer[:end]
-        yield MjpegFrame(headers.get("content-type", "application/octet-stream"), data)
+    return bytes(data)
 
 
-def _header_end(buffer: bytearray, start: int) -> int:
-    """Index of the blank line that ends a part's headers, or -1 while it has not arrived."""
-    position = buffer.find(b"\r\n\r\n", start)
-    return position if position >= 0 else -1
-
-
-def _parse_headers(block: bytes) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for line in block.decode("latin-1").split("\r\n"):
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    return headers
+@contextmanager
+def _malformed() -> Iterator[None]:
+    """aiohttp's parser reports a malformed body as ValueError (or a subclass): a protocol error."""
+    try:
+        yield
+    except ValueError as error:
+        raise HeliosProtocolError(f"malformed multipart stream: {error}") from None

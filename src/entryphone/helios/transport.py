@@ -32,8 +32,9 @@ from entryphone.helios.tls import TlsPolicy
 ParamValue = str | int | float | bool | None
 Params = Mapping[str, ParamValue]
 
-# A fresh challenge, then possibly one stale-nonce renegotiation: more rounds mean a loop.
-_MAX_AUTH_ROUNDS = 3
+# The first request to a service, then one with the scheme its challenge asked for (Digest's own
+# challenge and stale-nonce rounds happen inside aiohttp's middleware): more would be a loop.
+_MAX_AUTH_ROUNDS = 2
 
 # The first path segment names the function group; 2N assigns groups to services (manual ch. 5).
 _SERVICE_OF_GROUP = {
@@ -219,19 +220,31 @@ class HeliosTransport:
         # Whole-call deadlines are enforced by asyncio.timeout in the callers; streams only bound reads.
         client_timeout = aiohttp.ClientTimeout(total=None, sock_read=read_timeout)
         for _ in range(_MAX_AUTH_ROUNDS):
-            authorization, sent = self._auth.header(service, method, url.raw_path_qs)
+            authorization, middlewares = self._auth.prepare(service)
             data, headers = body.build() if body else (None, {})
             if authorization:
                 headers["Authorization"] = authorization
-            response = await self._session.request(
-                method,
-                url,
-                headers=headers,
-                data=data,
-                ssl=self._ssl,
-                timeout=client_timeout,
-                allow_redirects=False,
-            )
+            try:
+                response = await self._session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    ssl=self._ssl,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                    middlewares=middlewares,
+                )
+            except aiohttp.ClientError as exc:
+                # Transport failures are subclasses; the bare ClientError is the Digest middleware
+                # refusing a challenge it cannot answer (no nonce, unknown algorithm or qop).
+                if middlewares and type(exc) is aiohttp.ClientError:
+                    raise HeliosAuthError(
+                        f"the device's Digest challenge cannot be answered: {exc}"
+                    ) from None
+                raise
+            sent = response.request_info.headers.get("Authorization")
+            self._auth.on_reply(service, sent)
             if response.status != 401:
                 return response
             challenges = parse_challenges(response.headers.getall("WWW-Authenticate", []))

@@ -1,4 +1,6 @@
-"""A push provider that POSTs each push as JSON to a configured URL, retried with exponential back-off.
+"""A push provider that POSTs each push as JSON to a configured URL, retried with the product's
+back-off (exponential, full jitter: `fleet/backoff.py`), so receivers that failed together are not
+retried in step.
 
 The receiver (the operator's gateway to APNs / FCM / HMS, or any integration) gets:
     {"id": "<uuid>", "channel": "user.3", "event": "...", "data": {...}, "devices": ["<X-UUID>", ...]}
@@ -13,10 +15,13 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import uuid
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
+from entryphone.fleet.backoff import Backoff
 from entryphone.pushes.events import Push
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,11 @@ class WebhookProvider:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         timeout: float = 10.0,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`backoff`: the longest wait after the first failure, doubling up to `max_backoff`.
+        `rng` and `sleep` let a test draw the delays and wait on its own clock."""
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         self.url = url
@@ -42,6 +51,8 @@ class WebhookProvider:
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self._rng = rng or random.Random()
+        self._sleep = sleep
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -50,10 +61,6 @@ class WebhookProvider:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
-
     async def send(self, push: Push, devices: list[str]) -> bool:
         """True when the receiver accepted the push (2xx); False after the last attempt or a refusal."""
         body = json.dumps({"id": str(uuid.uuid4()), **push.message(), "devices": devices}).encode()
@@ -61,6 +68,7 @@ class WebhookProvider:
         if self._secret is not None:
             digest = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
             headers["X-Entryphone-Signature"] = f"sha256={digest}"
+        backoff = Backoff(self.backoff, self.max_backoff, self._rng)
         for attempt in range(1, self.attempts + 1):
             try:
                 async with self._client().post(self.url, data=body, headers=headers) as reply:
@@ -74,7 +82,7 @@ class WebhookProvider:
                 reason = type(exc).__name__
             if attempt < self.attempts:
                 log.info("push webhook attempt %d failed (%s); retrying", attempt, reason)
-                await asyncio.sleep(self.delay(attempt))
+                await self._sleep(backoff.next_delay())
         log.warning("push webhook gave up on %s after %d attempts", push.event, self.attempts)
         return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from entryphone.fleet.backoff import Backoff
 from entryphone.pushes import Push, PushHub
 from entryphone.pushes.lifecycle import provider_from
 from entryphone.pushes.settings import PushSettings
@@ -74,15 +76,24 @@ async def test_delivers_signed_json(receiver: Receiver) -> None:
     assert receiver.signatures == [f"sha256={expected}"]
 
 
-async def test_retries_with_back_off_until_accepted(receiver: Receiver) -> None:
-    receiver.fail_first = 2
-    provider = WebhookProvider(receiver.url, attempts=3, backoff=0.01)
+async def test_retries_with_the_shared_full_jitter_back_off_until_accepted(receiver: Receiver) -> None:
+    receiver.fail_first = 3
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the test's clock: no real waiting
+        waited.append(seconds)
+
+    provider = WebhookProvider(
+        receiver.url, attempts=4, backoff=1.0, max_backoff=3.0, rng=random.Random(5), sleep=sleep
+    )
     try:
         assert await provider.send(PUSH, ["phone-1"])
     finally:
         await provider.close()
-    assert receiver.attempts == 3 and len(receiver.bodies) == 1
-    assert [provider.delay(n) for n in (1, 2, 3)] == [0.01, 0.02, 0.04]
+    assert receiver.attempts == 4 and len(receiver.bodies) == 1
+    expected = Backoff(1.0, 3.0, random.Random(5))
+    assert waited == [expected.next_delay() for _ in range(3)]
+    assert all(0 <= wait <= cap for wait, cap in zip(waited, (1.0, 2.0, 3.0), strict=True))
 
 
 async def test_gives_up_after_the_last_attempt_and_on_a_refusal(receiver: Receiver) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from aiohttp import web
 
@@ -50,7 +49,7 @@ async def snapshot(call: ApiCall) -> web.StreamResponse:
         back = -(offset or 0)
         if back > device.boot.uptime():
             raise ApiError(NO_DATA)  # the buffer only holds frames since power-on
-        jpeg = buffer.frame(name, source, width, height, time.time() - back)
+        jpeg = buffer.frame(name, source, width, height, device.clock.time() - back)
         return web.Response(body=jpeg, content_type="image/jpeg")
     return await _stream(call, buffer, name, source, width, height, fps)
 
@@ -72,7 +71,8 @@ async def _stream(
     try:
         # Until the client goes away or the panel restarts.
         while device.running and device.boot is boot:
-            jpeg = buffer.frame(name, source, width, height, time.time())
+            # Paced on the real loop (bytes on a socket), stamped with the device's clock.
+            jpeg = buffer.frame(name, source, width, height, device.clock.time())
             part = (
                 f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
                 + jpeg

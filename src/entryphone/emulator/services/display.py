@@ -7,8 +7,8 @@ import io
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
+from ..boot import DisplayContent
 from ..config import Service
-from ..device import DisplayContent
 from ..envelope import success
 from ..errors import invalid, missing
 from ..function import ApiCall, Function

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
 from .. import mail
@@ -15,6 +13,8 @@ from ..function import GET_POST, ApiCall, Function
 from .camera import resolution
 
 DEFAULT_RESOLUTION = (640, 480)
+# The manual gives timeSpan no upper bound; a device parses it as an unsigned 32-bit number.
+MAX_TIME_SPAN = 2**32 - 1
 
 
 async def send(call: ApiCall) -> web.StreamResponse:
@@ -26,14 +26,14 @@ async def send(call: ApiCall) -> web.StreamResponse:
         raise invalid("to")
     body = params.get("body") or ""
     count = params.integer("pictureCount", 0, low=0, high=5)
-    span = params.integer("timeSpan", 0, low=0, high=30)
+    span = params.integer("timeSpan", 0, low=0, high=MAX_TIME_SPAN)
     assert count is not None and span is not None
     size = resolution(call) if "width" in params.values or "height" in params.values else DEFAULT_RESOLUTION
     assert size in RESOLUTIONS
     smtp = device.config.smtp
     if not smtp.host:
         raise ApiError(PROCESSING)  # no SMTP server configured
-    now = time.time()
+    now = device.clock.time()
     oldest = max(now - span, now - device.boot.uptime())
     moments = [oldest + (now - oldest) * i / max(count - 1, 1) for i in range(count)]
     pictures = [

@@ -48,7 +48,7 @@ async def pull(call: ApiCall) -> web.StreamResponse:
     channel = call.params.required_integer("id", low=0, high=MAX_ID)
     timeout = call.params.integer("timeout", 0, low=0, high=MAX_ID)
     assert timeout is not None
-    events = await call.device.boot.log.pull(channel, wait=timeout)
+    events = await call.device.boot.log.pull(channel, wait_for=timeout)
     return success({"events": [event.as_dict() for event in events]})
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
 from .. import config_xml
@@ -32,7 +30,8 @@ async def info(call: ApiCall) -> web.StreamResponse:
 
 
 async def status(call: ApiCall) -> web.StreamResponse:
-    return success({"systemTime": int(time.time()), "upTime": int(call.device.boot.uptime())})
+    device = call.device
+    return success({"systemTime": int(device.clock.time()), "upTime": int(device.boot.uptime())})
 
 
 async def restart(call: ApiCall) -> web.StreamResponse:
@@ -76,9 +75,7 @@ async def config(call: ApiCall) -> web.StreamResponse:
             new_config, directory = config_xml.parse(data)
         except config_xml.ConfigFileError:
             raise invalid("blob-cfg") from None
-        if directory is not None:
-            device.directory = directory
-        device.apply_config(new_config)
+        device.apply_config(new_config, directory)
         return success()
     return web.Response(body=config_xml.render(device), content_type="application/xml")
 
