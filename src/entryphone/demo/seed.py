@@ -106,6 +106,12 @@ async def seed(
             flat = await flats.get_flat_by_number(session, intercom.id, RESIDENT_FLAT)
             await flats.attach_resident(session, flat, resident.id, source="admin")
             await keys.add_keys(session, intercom, [key], flat_id=flat.id, account_id=resident.id)
+        elif (intercom.ip, intercom.port) != ("127.0.0.1", port):
+            # `--panel-port` changed since the data was made: the intercom follows the panel the demo
+            # started (same identity and credentials, kept in the emulator's state directory).
+            live = await intercoms.get_live(session, intercom.id, for_update=True)
+            changes = {"ip": "127.0.0.1", "port": port, "login": panel.login, "password": panel.password}
+            intercom = await intercoms.update(session, secrets, live, changes)
         made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
 
     await accounts.revoke(session, admin)
