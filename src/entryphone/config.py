@@ -17,6 +17,29 @@ class Environment(StrEnum):
     production = "production"
 
 
+# The async drivers entryphone ships with; any other (psycopg, pysqlite) is not installed or blocks.
+DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def _check_driver(url: str) -> None:
+    """Refuse a URL naming another driver with the URL to use instead (not rewritten silently: a
+    libpq-style URL may carry options, such as sslmode, that asyncpg spells differently)."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in DRIVERS.values():
+        return
+    dialect = scheme.partition("+")[0]
+    if dialect in DRIVERS:
+        raise ValueError(
+            f"ENTRYPHONE_DATABASE_URL must use the {DRIVERS[dialect]}:// scheme, not {scheme}:// "
+            f"(for example {DRIVERS[dialect]}://user:password@host:5432/entryphone)"
+            if dialect != "sqlite"
+            else f"ENTRYPHONE_DATABASE_URL must use the sqlite+aiosqlite:// scheme, not {scheme}://"
+        )
+    raise ValueError(
+        f"ENTRYPHONE_DATABASE_URL: unsupported database {scheme!r}; use postgresql+asyncpg:// or sqlite+aiosqlite://"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENTRYPHONE_", extra="ignore")
 
@@ -59,6 +82,7 @@ class Settings(BaseSettings):
             self.node_id = f"{socket.gethostname()}:{os.getpid()}"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'entryphone.sqlite3'}"
+        _check_driver(self.database_url)
         if self.environment is Environment.production and self.secret_key is None:
             raise ValueError(
                 "ENTRYPHONE_SECRET_KEY is required in production: it encrypts device and SIP secrets at rest"
