@@ -62,6 +62,14 @@ class Settings(BaseSettings):
 
     # Request bodies larger than this are refused with 413 before any parsing.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Connections (cli/serving.py): a request must arrive whole (headers and body) within
+    # request_read_timeout seconds or its connection is closed; idle keep-alive connections close
+    # after keep_alive_timeout; request headers may not exceed max_header_bytes (h11 parser); on
+    # SIGTERM, requests in flight get graceful_shutdown_timeout seconds before they are cut.
+    request_read_timeout: float = Field(default=30.0, gt=0.0, le=3600.0)
+    keep_alive_timeout: int = Field(default=5, ge=1, le=3600)
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    graceful_shutdown_timeout: int = Field(default=30, ge=1, le=3600)
 
     # Run the fleet supervisor inside `entryphone serve`.
     supervisor_enabled: bool = True

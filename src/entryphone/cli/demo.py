@@ -14,6 +14,7 @@ import uvicorn
 from rich.console import Console
 
 from entryphone.cli.runtime import fail, load_settings
+from entryphone.cli.serving import uvicorn_options
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.db import migrate
@@ -104,7 +105,13 @@ async def _run(settings: Settings, count: int, panel_port: int, listener: socket
         with console.status("Preparing demo data"):
             data = await _seed(settings, fleet)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                **uvicorn_options(settings),
+            )
         )
         serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers no event

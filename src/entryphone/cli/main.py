@@ -24,6 +24,7 @@ from entryphone.cli.runtime import (
     read_password,
     run_in_session,
 )
+from entryphone.cli.serving import uvicorn_options
 from entryphone.context import AppContext
 from entryphone.db import migrate
 from entryphone.emulator.cli import app as emulator_app
@@ -81,7 +82,13 @@ def serve(
         settings.port = port
     if settings.is_sqlite:
         migrate.upgrade(settings)  # the embedded default migrates itself; PostgreSQL is upgraded explicitly
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        **uvicorn_options(settings),
+    )
 
 
 @app.command()
