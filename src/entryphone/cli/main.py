@@ -125,6 +125,26 @@ def supervisor() -> None:
     asyncio.run(run())
 
 
+class SettingsFormat(StrEnum):
+    markdown = "markdown"
+    env = "env"
+
+
+@app.command(name="settings")
+def settings_command(
+    output: Annotated[
+        SettingsFormat, typer.Option("--format", help="markdown (a table) or env (an environment file).")
+    ] = SettingsFormat.env,
+) -> None:
+    """Print every setting with its default and what it does (an environment file to start from)."""
+    from entryphone import settings_doc
+
+    typer.echo(
+        settings_doc.markdown_table() if output is SettingsFormat.markdown else settings_doc.env_file(),
+        nl=False,
+    )
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the migrations to the configured database."""
