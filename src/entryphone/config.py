@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: SecretStr | None = None
+    # Former keys, comma-separated: still accepted to decrypt, never used to encrypt (key rotation).
+    secret_key_fallbacks: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
@@ -109,6 +111,11 @@ class Settings(BaseSettings):
         if not rest or rest.startswith(":memory:"):
             return None
         return Path(rest.split("?", 1)[0])
+
+    def secret_key_fallback_list(self) -> list[str]:
+        if self.secret_key_fallbacks is None:
+            return []
+        return [key.strip() for key in self.secret_key_fallbacks.get_secret_value().split(",") if key.strip()]
 
     def resolved_secret_key(self) -> str:
         """The key that encrypts secrets at rest. In development it is generated once into data_dir."""

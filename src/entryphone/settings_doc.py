@@ -22,47 +22,50 @@ from entryphone.pushes.settings import PushSettings
 
 CLASSES: tuple[type[BaseSettings], ...] = (Settings, PushSettings)
 
+# Keyed by the variable's name after ENTRYPHONE_.
 # Defaults computed at start-up rather than written in the class.
 COMPUTED = {
-    "ENTRYPHONE_DATABASE_URL": "sqlite+aiosqlite:///DATA_DIR/entryphone.sqlite3",
-    "ENTRYPHONE_SECRET_KEY": "development only: generated once into DATA_DIR/secret_key",
-    "ENTRYPHONE_NODE_ID": "hostname:pid",
+    "DATABASE_URL": "sqlite+aiosqlite:///DATA_DIR/entryphone.sqlite3",
+    "SECRET_KEY": "development only: generated once into DATA_DIR/secret_key",
+    "NODE_ID": "hostname:pid",
 }
 
 DESCRIPTIONS = {
-    "ENTRYPHONE_ENVIRONMENT": "`development` or `production`; production refuses to start without SECRET_KEY.",
-    "ENTRYPHONE_DATA_DIR": "Directory of the SQLite file, the development secret key and the demo's panels.",
-    "ENTRYPHONE_DATABASE_URL": "`postgresql+asyncpg://user:password@host:5432/db` or `sqlite+aiosqlite:///path`"
+    "ENVIRONMENT": "`development` or `production`; production refuses to start without SECRET_KEY.",
+    "DATA_DIR": "Directory of the SQLite file, the development secret key and the demo's panels.",
+    "DATABASE_URL": "`postgresql+asyncpg://user:password@host:5432/db` or `sqlite+aiosqlite:///path`"
     " (other drivers are refused).",
-    "ENTRYPHONE_SECRET_KEY": "Encrypts device, SIP and ONVIF secrets at rest; the same on every node; keep it"
+    "SECRET_KEY": "Encrypts device, SIP and ONVIF secrets at rest; the same on every node; keep it"
     " with the backups.",
-    "ENTRYPHONE_HOST": "Address `entryphone serve` listens on (`127.0.0.1` behind a local reverse proxy).",
-    "ENTRYPHONE_PORT": "Port `entryphone serve` listens on.",
-    "ENTRYPHONE_LOG_LEVEL": "`debug`, `info`, `warning` or `error`.",
-    "ENTRYPHONE_DB_POOL_SIZE": "PostgreSQL connections kept per process.",
-    "ENTRYPHONE_DB_MAX_OVERFLOW": "Extra PostgreSQL connections per process under bursts.",
-    "ENTRYPHONE_MAX_SESSIONS_PER_USER": "Live tokens one resident may hold (client API login).",
-    "ENTRYPHONE_LOGIN_MAX_FAILURES": "Failed resident logins before the login is locked.",
-    "ENTRYPHONE_LOGIN_LOCKOUT_SECONDS": "How long a locked login stays locked.",
-    "ENTRYPHONE_MAX_BODY_BYTES": "Larger request bodies are refused with 413 before parsing.",
-    "ENTRYPHONE_REQUEST_READ_TIMEOUT": "Seconds a client has to send a whole request (headers and body);"
+    "SECRET_KEY_FALLBACKS": "Former secret keys, comma-separated: accepted to decrypt, never to encrypt"
+    " (SECRET_KEY rotation).",
+    "HOST": "Address `entryphone serve` listens on (`127.0.0.1` behind a local reverse proxy).",
+    "PORT": "Port `entryphone serve` listens on.",
+    "LOG_LEVEL": "`debug`, `info`, `warning` or `error`.",
+    "DB_POOL_SIZE": "PostgreSQL connections kept per process.",
+    "DB_MAX_OVERFLOW": "Extra PostgreSQL connections per process under bursts.",
+    "MAX_SESSIONS_PER_USER": "Live tokens one resident may hold (client API login).",
+    "LOGIN_MAX_FAILURES": "Failed resident logins before the login is locked.",
+    "LOGIN_LOCKOUT_SECONDS": "How long a locked login stays locked.",
+    "MAX_BODY_BYTES": "Larger request bodies are refused with 413 before parsing.",
+    "REQUEST_READ_TIMEOUT": "Seconds a client has to send a whole request (headers and body);"
     " then the connection is closed.",
-    "ENTRYPHONE_KEEP_ALIVE_TIMEOUT": "Seconds an idle keep-alive connection stays open.",
-    "ENTRYPHONE_MAX_HEADER_BYTES": "Largest request head (request line and headers) the h11 parser accepts.",
-    "ENTRYPHONE_GRACEFUL_SHUTDOWN_TIMEOUT": "On SIGTERM, seconds requests in flight (long-polls, WebSockets)"
+    "KEEP_ALIVE_TIMEOUT": "Seconds an idle keep-alive connection stays open.",
+    "MAX_HEADER_BYTES": "Largest request head (request line and headers) the h11 parser accepts.",
+    "GRACEFUL_SHUTDOWN_TIMEOUT": "On SIGTERM, seconds requests in flight (long-polls, WebSockets)"
     " get before they are cut.",
-    "ENTRYPHONE_SUPERVISOR_ENABLED": "Run the fleet supervisor inside `entryphone serve`.",
-    "ENTRYPHONE_NODE_ID": "This node's name in lease rows; unique per running supervisor.",
-    "ENTRYPHONE_LEASE_SECONDS": "Lease lifetime without renewal: how soon a dead node's panels are taken over.",
-    "ENTRYPHONE_EVENT_PULL_WAIT": "Long-poll wait per device pull; `60` for fleets of thousands.",
-    "ENTRYPHONE_DEVICE_TIMEOUT": "Timeout of ordinary device calls (the long-poll adds its wait).",
-    "ENTRYPHONE_RECONNECT_MAX_SECONDS": "Ceiling of the jittered back-off towards an unreachable panel.",
-    "ENTRYPHONE_COMMAND_TIMEOUT": "Human-waited device commands: open door, snapshot, onboarding probe.",
-    "ENTRYPHONE_PUSH_WEBHOOK_URL": "Where pushes for phones without a live WebSocket are POSTed; unset: not sent.",
-    "ENTRYPHONE_PUSH_WEBHOOK_SECRET": "HMAC key of the `X-Entryphone-Signature: sha256=...` header of each push.",
-    "ENTRYPHONE_PUSH_WEBHOOK_ATTEMPTS": "Delivery attempts per push.",
-    "ENTRYPHONE_PUSH_WEBHOOK_BACKOFF_SECONDS": "First retry delay of a push (doubles per attempt, at most 60 s).",
-    "ENTRYPHONE_PUSH_WEBHOOK_TIMEOUT_SECONDS": "Timeout of one push delivery.",
+    "SUPERVISOR_ENABLED": "Run the fleet supervisor inside `entryphone serve`.",
+    "NODE_ID": "This node's name in lease rows; unique per running supervisor.",
+    "LEASE_SECONDS": "Lease lifetime without renewal: how soon a dead node's panels are taken over.",
+    "EVENT_PULL_WAIT": "Long-poll wait per device pull; `60` for fleets of thousands.",
+    "DEVICE_TIMEOUT": "Timeout of ordinary device calls (the long-poll adds its wait).",
+    "RECONNECT_MAX_SECONDS": "Ceiling of the jittered back-off towards an unreachable panel.",
+    "COMMAND_TIMEOUT": "Human-waited device commands: open door, snapshot, onboarding probe.",
+    "PUSH_WEBHOOK_URL": "Where pushes for phones without a live WebSocket are POSTed; unset: not sent.",
+    "PUSH_WEBHOOK_SECRET": "HMAC key of the `X-Entryphone-Signature: sha256=...` header of each push.",
+    "PUSH_WEBHOOK_ATTEMPTS": "Delivery attempts per push.",
+    "PUSH_WEBHOOK_BACKOFF_SECONDS": "First retry delay of a push (doubles per attempt, at most 60 s).",
+    "PUSH_WEBHOOK_TIMEOUT_SECONDS": "Timeout of one push delivery.",
 }
 
 
@@ -80,10 +83,11 @@ def settings() -> list[Setting]:
         prefix = str(cls.model_config.get("env_prefix", ""))
         for name, field in cls.model_fields.items():
             variable = f"{prefix}{name}".upper()
-            description = field.description or DESCRIPTIONS.get(variable)
+            short = variable.removeprefix("ENTRYPHONE_")
+            description = field.description or DESCRIPTIONS.get(short)
             if description is None:
                 raise LookupError(f"{variable} has no description: add one to DESCRIPTIONS in {__name__}")
-            found.append(Setting(variable, _env_value(field.default), COMPUTED.get(variable), description))
+            found.append(Setting(variable, _env_value(field.default), COMPUTED.get(short), description))
     return found
 
 

@@ -17,6 +17,7 @@ from entryphone import __version__
 from entryphone.accounts import service as accounts
 from entryphone.cli.demo import demo
 from entryphone.cli.runtime import (
+    configure_logging,
     err_console,
     fail,
     hide_flag_types,
@@ -36,9 +37,11 @@ app = typer.Typer(help="entryphone: intercom platform for operators.", no_args_i
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts: admins, billing systems, residents.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Bearer tokens for the APIs.", no_args_is_help=True)
+secrets_app = typer.Typer(help="Secrets at rest (device, SIP, camera credentials).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(secrets_app, name="secrets")
 # The emulator is one command with options, not a group: registered as a command, its help shows
 # no COMMAND it does not have.
 app.command(name="emulator", help=emulator_app.info.help)(emulator_command)
@@ -76,6 +79,7 @@ def serve(
     from entryphone.app import create_app
 
     settings = load_settings()
+    configure_logging(settings)
     if host is not None:
         settings.host = host
     if port is not None:
@@ -101,6 +105,7 @@ def supervisor() -> None:
     from entryphone.pushes import start_push_hub
 
     settings = load_settings()
+    configure_logging(settings)
     if settings.is_sqlite:
         migrate.upgrade(settings)
 
@@ -333,6 +338,32 @@ def tokens_revoke(
 
     count = run_in_session(load_settings(), work)
     typer.echo(f"Revoked {count} token(s).")
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored secret under ENTRYPHONE_SECRET_KEY.
+
+    Values written under a key of ENTRYPHONE_SECRET_KEY_FALLBACKS are read with it; all or nothing."""
+    from entryphone.rotation.service import rotate_all
+    from entryphone.security.secretbox import SecretBoxError
+
+    settings = load_settings()
+    if not settings.secret_key_fallback_list():
+        fail("Set ENTRYPHONE_SECRET_KEY_FALLBACKS to the former key(s) first (docs/operations.md).")
+
+    async def work(session: AsyncSession, context: AppContext) -> dict[str, int]:
+        return await rotate_all(session, context.secrets)
+
+    try:
+        counts = run_in_session(settings, work)
+    except SecretBoxError as exc:
+        fail(f"{exc}; nothing was changed.")
+    for column, count in counts.items():
+        typer.echo(f"{column}: {count} re-encrypted")
+    typer.echo(
+        "Done: every secret is under ENTRYPHONE_SECRET_KEY; drop the fallbacks once every node runs with it."
+    )
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar, cast
@@ -55,6 +56,25 @@ def hide_flag_types() -> None:
         return None if self.is_flag else cast("str | None", shown(self, ctx))
 
     option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(settings: Settings) -> None:
+    """entryphone's own lines (panel state changes, errors) on stderr, one per line with time,
+    level and logger name, at ENTRYPHONE_LOG_LEVEL; uvicorn configures its own loggers. Without
+    this, Python drops everything below WARNING. Left alone when logging is already configured."""
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper())
+    if level is None:
+        fail("ENTRYPHONE_LOG_LEVEL must be one of debug, info, warning, error, critical.")
+    logger = logging.getLogger("entryphone")
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
