@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The main job on the embedded default: SQLite under ./var, no other server.
+# Ports and panel count: `make run PORT=8001 PANEL_PORT=9180 PANELS=5` (or the same names in the
+# environment); unset, the demo's defaults apply (8000 or ENTRYPHONE_PORT, 9080, 3).
+# Ctrl-C is the way to stop it: the demo exits 0 then, so make reports no error.
+PORT ?=
+PANEL_PORT ?=
+PANELS ?=
 run: install
-	$(BIN)/entryphone demo
+	$(BIN)/entryphone demo $(if $(PORT),--port $(PORT)) $(if $(PANEL_PORT),--panel-port $(PANEL_PORT)) \
+		$(if $(PANELS),--panels $(PANELS))
 
 lint: install
 	$(BIN)/ruff check src tests bench

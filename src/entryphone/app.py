@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from entryphone import __version__
 from entryphone.api import admin, billing, client
 from entryphone.api.cached_reads import CachedReadsMiddleware
+from entryphone.api.docs import install_docs
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.api.reply_cache import ReplyCache
@@ -68,7 +69,10 @@ def create_app(
         description="Intercom platform API: admin (/api/admin/v1), billing (/api/v1/billing), "
         "residents' apps (/api/v1).",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves Swagger UI from the package (works offline)
+        redoc_url=None,  # ReDoc would load from a CDN too; Swagger UI covers the same need
     )
+    install_docs(app)
     install_error_handlers(app)
     document_error_shapes(app)
     metrics = Metrics()

@@ -17,6 +17,29 @@ class Environment(StrEnum):
     production = "production"
 
 
+# The async drivers entryphone ships with; any other (psycopg, pysqlite) is not installed or blocks.
+DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def _check_driver(url: str) -> None:
+    """Refuse a URL naming another driver with the URL to use instead (not rewritten silently: a
+    libpq-style URL may carry options, such as sslmode, that asyncpg spells differently)."""
+    scheme = url.partition("://")[0].lower()
+    if scheme in DRIVERS.values():
+        return
+    dialect = scheme.partition("+")[0]
+    if dialect in DRIVERS:
+        raise ValueError(
+            f"ENTRYPHONE_DATABASE_URL must use the {DRIVERS[dialect]}:// scheme, not {scheme}:// "
+            f"(for example {DRIVERS[dialect]}://user:password@host:5432/entryphone)"
+            if dialect != "sqlite"
+            else f"ENTRYPHONE_DATABASE_URL must use the sqlite+aiosqlite:// scheme, not {scheme}://"
+        )
+    raise ValueError(
+        f"ENTRYPHONE_DATABASE_URL: unsupported database {scheme!r}; use postgresql+asyncpg:// or sqlite+aiosqlite://"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENTRYPHONE_", extra="ignore")
 
@@ -24,6 +47,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: SecretStr | None = None
+    # Former keys, comma-separated: still accepted to decrypt, never used to encrypt (key rotation).
+    secret_key_fallbacks: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
@@ -45,6 +70,14 @@ class Settings(BaseSettings):
 
     # Request bodies larger than this are refused with 413 before any parsing.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Connections (cli/serving.py): a request must arrive whole (headers and body) within
+    # request_read_timeout seconds or its connection is closed; idle keep-alive connections close
+    # after keep_alive_timeout; request headers may not exceed max_header_bytes (h11 parser); on
+    # SIGTERM, requests in flight get graceful_shutdown_timeout seconds before they are cut.
+    request_read_timeout: float = Field(default=30.0, gt=0.0, le=3600.0)
+    keep_alive_timeout: int = Field(default=5, ge=1, le=3600)
+    max_header_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    graceful_shutdown_timeout: int = Field(default=30, ge=1, le=3600)
 
     # Run the fleet supervisor inside `entryphone serve`.
     supervisor_enabled: bool = True
@@ -65,6 +98,7 @@ class Settings(BaseSettings):
             self.node_id = f"{socket.gethostname()}:{os.getpid()}"
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'entryphone.sqlite3'}"
+        _check_driver(self.database_url)
         if self.environment is Environment.production and self.secret_key is None:
             raise ValueError(
                 "ENTRYPHONE_SECRET_KEY is required in production: it encrypts device and SIP secrets at rest"
@@ -83,6 +117,11 @@ class Settings(BaseSettings):
         if not rest or rest.startswith(":memory:"):
             return None
         return Path(rest.split("?", 1)[0])
+
+    def secret_key_fallback_list(self) -> list[str]:
+        if self.secret_key_fallbacks is None:
+            return []
+        return [key.strip() for key in self.secret_key_fallbacks.get_secret_value().split(",") if key.strip()]
 
     def resolved_secret_key(self) -> str:
         """The key that encrypts secrets at rest. In development it is generated once into data_dir."""

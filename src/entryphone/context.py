@@ -35,7 +35,7 @@ class AppContext:
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine),
-            secrets=SecretBox(settings.resolved_secret_key()),
+            secrets=SecretBox(settings.resolved_secret_key(), settings.secret_key_fallback_list()),
             rows=create_row_reader(settings, engine),
             writes=create_row_writer(settings, engine),
         )

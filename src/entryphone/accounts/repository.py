@@ -206,3 +206,17 @@ async def lock_login(session: AsyncSession, login: str, until: datetime) -> None
 
 async def clear_login_attempts(session: AsyncSession, login: str) -> None:
     await session.execute(delete(LoginThrottle).where(LoginThrottle.login == login))
+
+
+async def list_accounts(session: AsyncSession, role: str | None = None) -> Sequence[Account]:
+    statement = select(Account).order_by(Account.id)
+    if role is not None:
+        statement = statement.where(Account.role == role)
+    return (await session.execute(statement)).scalars().all()
+
+
+async def tokens_of(session: AsyncSession, account_id: int, *, include_revoked: bool) -> Sequence[ApiToken]:
+    statement = select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id)
+    if not include_revoked:
+        statement = statement.where(ApiToken.revoked_at.is_(None))
+    return (await session.execute(statement)).scalars().all()

@@ -5,6 +5,7 @@ Services never commit: the caller (API request or CLI command) owns the transact
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from entryphone.security.tokens import hash_token, new_token
 
 # Writing last_used_at on every request would turn every read into a write; a coarse value is enough.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+MAX_PASSWORD_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,40 @@ async def require_account(session: AsyncSession, login: str) -> Account:
     if account is None:
         raise NotFound(f"No account with login {login!r}.")
     return account
+
+
+async def list_accounts(session: AsyncSession, role: Role | None = None) -> Sequence[Account]:
+    return await repository.list_accounts(session, None if role is None else role.value)
+
+
+def check_password(password: str) -> None:
+    """The only rule: not empty and of a sane length (argon2 hashes any length, but a megabyte of
+    'password' is a mistake)."""
+    if not password:
+        raise ValidationFailed.one("password", "The password must not be empty.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed.one("password", f"The password may not be longer than {MAX_PASSWORD_LENGTH}.")
+
+
+async def set_password(session: AsyncSession, account: Account, password: str) -> None:
+    check_password(password)
+    account.password_hash = hash_password(password)
+    await session.flush()
+
+
+async def set_active(session: AsyncSession, account: Account, active: bool) -> int:
+    """Enable or disable an account. Disabling also revokes its tokens (an account switched off
+    must not come back with old sessions when switched on); returns how many were revoked."""
+    account.is_active = active
+    await session.flush()
+    return 0 if active else await repository.revoke_tokens(session, account.id, utcnow())
+
+
+async def tokens_of(
+    session: AsyncSession, account: Account, *, include_revoked: bool = False
+) -> Sequence[ApiToken]:
+    """The account's tokens (records only: the tokens themselves are never stored)."""
+    return await repository.tokens_of(session, account.id, include_revoked=include_revoked)
 
 
 async def issue_token(session: AsyncSession, account: Account, name: str = "") -> IssuedToken:

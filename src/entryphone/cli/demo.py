@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,7 @@ import uvicorn
 from rich.console import Console
 
 from entryphone.cli.runtime import fail, load_settings
+from entryphone.cli.serving import uvicorn_options
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.db import migrate
@@ -39,14 +41,53 @@ def demo(
     if port is not None:
         settings.port = port
     settings.supervisor_enabled = True
-    migrate.upgrade(settings)
+    # Every port is taken before anything is written: a second demo started by mistake next to a
+    # running one must fail without re-creating its data or revoking its tokens.
     try:
-        asyncio.run(_run(settings, panels, panel_port))
+        listener = _listen(settings.host, settings.port)
     except OSError as exc:
-        fail(f"Cannot listen: {exc.strerror}. Choose other ports with --port / --panel-port.")
+        fail(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror}. Choose another --port.")
+    try:
+        _check_free(settings.host, panel_port, panels)
+    except OSError as exc:
+        listener.close()
+        fail(f"Cannot listen for the panels: {exc}. Choose other ports with --panel-port.")
+    with listener:
+        migrate.upgrade(settings)
+        try:
+            asyncio.run(_run(settings, panels, panel_port, listener))
+        except OSError as exc:
+            fail(f"Cannot listen: {exc.strerror}. Choose other ports with --port / --panel-port.")
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how the demo is meant to end: a clean stop, exit status 0
 
 
-async def _run(settings: Settings, count: int, panel_port: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound now and handed to uvicorn later."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _check_free(host: str, first: int, count: int) -> None:
+    """Raise OSError naming the first panel port something else listens on. The panels bind for
+    real only after this check; a port taken in between still fails their start, before any data
+    is touched."""
+    for port in range(first, first + count):
+        try:
+            _listen(host, port).close()
+        except OSError as exc:
+            raise OSError(exc.errno, f"port {port} is in use ({exc.strerror})") from None
+
+
+async def _run(settings: Settings, count: int, panel_port: int, listener: socket.socket) -> None:
     from entryphone.app import create_app
     from entryphone.emulator import EmulatorFleet, Timings
 
@@ -62,11 +103,17 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
         await fleet.start()
     try:
         with console.status("Preparing demo data"):
-            data = await _seed(settings, fleet, panel_port)
+            data = await _seed(settings, fleet)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                **uvicorn_options(settings),
+            )
         )
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers no event
             await asyncio.sleep(0.05)
         if serving.done():
@@ -74,17 +121,13 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
             return
         _print_tour(settings, data, state_dir)
         await serving
-        if server.should_exit:
-            # Only a signal stops the server here. uvicorn re-raises it once stopped, which normally
-            # ends this task as interrupted; make sure the exit status says so (130) in any case.
-            raise KeyboardInterrupt
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()
         console.print("Demo stopped. Run `make run` again to continue with the same data.")
 
 
-async def _seed(settings: Settings, fleet: EmulatorFleet, panel_port: int) -> DemoData:
+async def _seed(settings: Settings, fleet: EmulatorFleet) -> DemoData:
     from entryphone.demo.seed import DemoPanel, seed
     from entryphone.fleet.access import DeviceAccess
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import typer
+import typer.core
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -29,6 +32,49 @@ def load_settings() -> Settings:
             f"Invalid configuration: {exc.errors()[0].get('msg')}. "
             "Check the ENTRYPHONE_* environment variables."
         )
+
+
+def read_password(prompt: str = "Password") -> str:
+    """A password from a hidden, confirmed prompt on a terminal, or the first line of stdin when it
+    is a pipe (`printf '%s\\n' "$PW" | entryphone users passwd ...`): never from argv, never echoed."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def hide_flag_types() -> None:
+    """typer 0.2x shows `<bool>` as the value type of flags such as --help, which take no value:
+    show no type for them. Display only; parsing is untouched; a typer without the method is left
+    alone."""
+    option = typer.core.TyperOption
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None:
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else cast("str | None", shown(self, ctx))
+
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(settings: Settings) -> None:
+    """entryphone's own lines (panel state changes, errors) on stderr, one per line with time,
+    level and logger name, at ENTRYPHONE_LOG_LEVEL; uvicorn configures its own loggers. Without
+    this, Python drops everything below WARNING. Left alone when logging is already configured."""
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper())
+    if level is None:
+        fail("ENTRYPHONE_LOG_LEVEL must be one of debug, info, warning, error, critical.")
+    logger = logging.getLogger("entryphone")
+    if logging.getLogger().handlers or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -19,8 +19,8 @@ from entryphone.groups import service as groups
 from entryphone.intercoms import repository as intercoms_repository
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import service as keys
-from entryphone.models import Account, Role
-from entryphone.security.secretbox import SecretBox
+from entryphone.models import Account, Intercom, Role
+from entryphone.security.secretbox import SecretBox, SecretBoxError
 
 ADMIN_LOGIN = "demo-admin"
 RESIDENT_LOGIN = "demo-resident"
@@ -63,6 +63,17 @@ async def _account(session: AsyncSession, login: str, role: Role, name: str, pas
     if found is not None:
         return found
     return await accounts.create_account(session, login=login, password=password, role=role, name=name)
+
+
+def _points_at(secrets: SecretBox, intercom: Intercom, panel: DemoPanel, port: int) -> bool:
+    if (intercom.ip, intercom.port, intercom.login) != ("127.0.0.1", port, panel.login):
+        return False
+    try:
+        return intercom.password_encrypted is not None and (
+            secrets.decrypt(intercom.password_encrypted) == panel.password
+        )
+    except SecretBoxError:
+        return False
 
 
 async def seed(
@@ -110,6 +121,12 @@ async def seed(
             flat = await flats.get_flat_by_number(session, intercom.id, RESIDENT_FLAT)
             await flats.attach_resident(session, flat, resident.id, source="admin")
             await keys.add_keys(session, intercom, [key], flat_id=flat.id, account_id=resident.id)
+        elif not _points_at(secrets, intercom, panel, port):
+            # `--panel-port` changed since the data was made (or the emulator's state directory, which
+            # keeps the panels' credentials, was removed): the intercom follows the panel just started.
+            live = await intercoms.get_live(session, intercom.id, for_update=True)
+            changes = {"ip": "127.0.0.1", "port": port, "login": panel.login, "password": panel.password}
+            intercom = await intercoms.update(session, secrets, live, changes)
         made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
 
     await accounts.revoke(session, admin)

@@ -15,6 +15,7 @@ from entryphone.devices.errors import DeviceAuthFailed, DriverError
 from entryphone.devices.models import DeviceEvent, EventSubscription
 from entryphone.fleet import repository
 from entryphone.fleet.backoff import Backoff
+from entryphone.fleet.panel_state import PanelStateLog
 from entryphone.fleet.writer import JournalWriter
 from entryphone.observability.metrics import SERVICE_NAME as METRICS
 from entryphone.observability.metrics import Metrics
@@ -62,6 +63,7 @@ class DeviceWorker:
         self.on_online_change = on_online_change
         self.settings = context.settings
         self.online: bool | None = None
+        self.state_log = PanelStateLog(intercom_id)
         # Bumped on every (re)connection: the supervisor re-syncs keys after a device returns.
         self.connections = 0
         self.events_stored = 0
@@ -154,6 +156,7 @@ class DeviceWorker:
             self._metrics.events_ingested.inc(len(stored))
 
     async def _set_online(self, online: bool, error: str | None) -> None:
+        self.state_log.observed(online, error)
         if self.online is online and online:
             return
         now = utcnow()

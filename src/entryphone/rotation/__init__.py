@@ -1,0 +1,1 @@
+"""SECRET_KEY rotation: re-encrypting every secret at rest under the current key."""
