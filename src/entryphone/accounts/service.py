@@ -62,10 +62,6 @@ async def create_account(
     return account
 
 
-def set_password(account: Account, password: str) -> None:
-    account.password_hash = hash_password(password)
-
-
 async def require_account(session: AsyncSession, login: str) -> Account:
     account = await repository.get_by_login(session, login)
     if account is None:

@@ -133,7 +133,7 @@ async def seed(
     await accounts.revoke(session, resident)
     admin_token = (await accounts.issue_token(session, admin, name="demo")).token
     admin_password = token_urlsafe(12)
-    accounts.set_password(admin, admin_password)
+    await accounts.set_password(session, admin, admin_password)
     resident_token = (await accounts.issue_token(session, resident, name="demo")).token
     return DemoData(
         admin_token=admin_token,
