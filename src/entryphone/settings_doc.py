@@ -61,6 +61,9 @@ DESCRIPTIONS = {
     "DEVICE_TIMEOUT": "Timeout of ordinary device calls (the long-poll adds its wait).",
     "RECONNECT_MAX_SECONDS": "Ceiling of the jittered back-off towards an unreachable panel.",
     "COMMAND_TIMEOUT": "Human-waited device commands: open door, snapshot, onboarding probe.",
+    "CONSOLE_IDLE_SECONDS": "An operator's console session ends after this many idle seconds.",
+    "CONSOLE_SECURE_COOKIE": "Always mark the console's session cookie Secure (it already is when the"
+    " request came over HTTPS, directly or through X-Forwarded-Proto).",
     "PUSH_WEBHOOK_URL": "Where pushes for phones without a live WebSocket are POSTed; unset: not sent.",
     "PUSH_WEBHOOK_SECRET": "HMAC key of the `X-Entryphone-Signature: sha256=...` header of each push.",
     "PUSH_WEBHOOK_ATTEMPTS": "Delivery attempts per push.",

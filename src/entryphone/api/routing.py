@@ -25,13 +25,14 @@ def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
 class JsonBodyMiddleware:
     """Every body of this API is JSON: it is read as JSON whatever Content-Type says (curl's `-d`
     sends application/x-www-form-urlencoded, some clients text/plain or nothing), so such a body is
-    accepted, and a body that is not JSON gets the usual 422 on `body`. Pure ASGI: no overhead."""
+    accepted, and a body that is not JSON gets the usual 422 on `body`. Pure ASGI: no overhead.
+    Only the three API surfaces (`/api/...`): the console's HTML forms keep their form encoding."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _BODY_METHODS:
+        if scope["type"] == "http" and scope["method"] in _BODY_METHODS and scope["path"].startswith("/api/"):
             headers = [(name, value) for name, value in scope["headers"] if name != b"content-type"]
             headers.append((b"content-type", b"application/json"))
             scope = {**scope, "headers": headers}
