@@ -8,8 +8,8 @@ A ringing call nobody answers ends with reason `noanswer` after the ring timeout
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
 
 from .errors import PROCESSING, ApiError
 from .eventlog import EventLog
@@ -25,16 +25,29 @@ class Call:
     state: str
     peer: str
     timer: asyncio.TimerHandle | None = None
+    link: object | None = None  # the SIP session carrying the call, when the line is real
+    extra: dict[str, Any] = field(default_factory=dict)  # sipAccount, sipCallId
 
     def status(self) -> dict[str, Any]:
         return {"session": self.session, "direction": self.direction, "state": self.state}
+
+
+class Line(Protocol):
+    """The phone line under the calls (emulator/sip/phone.py): real SIP sessions."""
+
+    def dial(self, call: Call) -> bool: ...  # True: the network carries the call from now on
+
+    def answer(self, call: Call) -> None: ...
+
+    def ended(self, call: Call, reason: str) -> None: ...
 
 
 class CallManager:
     def __init__(self, log: EventLog, ring_delay: float, ring_timeout: float) -> None:
         self._log = log
         self._ring_delay = ring_delay
-        self._ring_timeout = ring_timeout
+        self.ring_timeout = ring_timeout
+        self.line: Line | None = None
         self._calls: dict[int, Call] = {}
         self._next_session = 1
 
@@ -47,12 +60,32 @@ class CallManager:
         return [{**c.status(), "peer": c.peer} for c in self._calls.values()]
 
     def dial(self, peer: str) -> int:
-        call = self._new("outgoing", "connecting", peer)
+        call = self._new("outgoing", "connecting", peer, emit=False)
+        if self.line is not None and self.line.dial(call):
+            self._emit(call)
+            return call.session
+        self._emit(call)
         call.timer = asyncio.get_running_loop().call_later(self._ring_delay, self._ring, call)
         return call.session
 
-    def incoming(self, peer: str) -> int:
-        call = self._new("incoming", "ringing", peer)
+    def progress(self, session: int, state: str) -> None:
+        """The network moved a call on (ringing, connected)."""
+        call = self._calls.get(session)
+        if call is not None and call.state != state:
+            self._set(call, state)
+
+    def finish(self, session: int, reason: str) -> None:
+        """The network ended a call."""
+        call = self._calls.get(session)
+        if call is not None:
+            call.link = None
+            self._end(call, reason)
+
+    def incoming(self, peer: str, link: object | None = None, extra: dict[str, Any] | None = None) -> int:
+        call = self._new("incoming", "ringing", peer, emit=False)
+        call.link = link
+        call.extra = extra or {}
+        self._emit(call)
         self._arm_ring_timeout(call)
         return call.session
 
@@ -61,13 +94,16 @@ class CallManager:
         call = self._get(session)
         if call.direction != "incoming" or call.state != "ringing":
             raise ApiError(PROCESSING)
+        if call.link is not None and self.line is not None:
+            self.line.answer(call)  # connected once the 200 OK is out
+            return
         self._set(call, "connected")
 
     def remote_answer(self, session: int) -> None:
         """The far end picks up an outgoing call."""
         call = self._get(session)
-        if call.direction != "outgoing" or call.state not in ("connecting", "ringing"):
-            raise ApiError(PROCESSING)
+        if call.direction != "outgoing" or call.state not in ("connecting", "ringing") or call.link:
+            raise ApiError(PROCESSING)  # a SIP call is answered by the network only
         self._set(call, "connected")
 
     def hangup(self, session: int, reason: str) -> None:
@@ -76,13 +112,16 @@ class CallManager:
     def close(self) -> None:
         for call in list(self._calls.values()):
             self._cancel(call)
+            if call.link is not None and self.line is not None:
+                self.line.ended(call, "normal")
         self._calls.clear()
 
-    def _new(self, direction: str, state: str, peer: str) -> Call:
+    def _new(self, direction: str, state: str, peer: str, emit: bool = True) -> Call:
         call = Call(self._next_session, direction, state, peer)
         self._next_session += 1
         self._calls[call.session] = call
-        self._emit(call)
+        if emit:
+            self._emit(call)
         return call
 
     def _get(self, session: int) -> Call:
@@ -96,7 +135,7 @@ class CallManager:
         self._set(call, "ringing")
 
     def _arm_ring_timeout(self, call: Call) -> None:
-        call.timer = asyncio.get_running_loop().call_later(self._ring_timeout, self._end, call, "noanswer")
+        call.timer = asyncio.get_running_loop().call_later(self.ring_timeout, self._end, call, "noanswer")
 
     def _set(self, call: Call, state: str) -> None:
         self._cancel(call)
@@ -107,7 +146,10 @@ class CallManager:
 
     def _end(self, call: Call, reason: str) -> None:
         self._cancel(call)
-        self._calls.pop(call.session, None)
+        if self._calls.pop(call.session, None) is None:
+            return
+        if call.link is not None and self.line is not None:
+            self.line.ended(call, reason)  # CANCEL, reject or BYE on the network
         call.state = "terminated"
         self._emit(call, reason)
 
@@ -121,6 +163,7 @@ class CallManager:
         }
         if reason is not None:
             params["reason"] = reason
+        params.update(call.extra)
         self._log.emit("CallStateChanged", params)
 
     @staticmethod

@@ -31,6 +31,7 @@ from .identity import Identity
 from .pcap import PcapRecorder
 from .ports import IoPorts
 from .profile import Profile, get_profile
+from .sip.phone import Phone
 from .switches import SwitchBank
 
 
@@ -50,6 +51,7 @@ class Timings:
 class SipState:
     registered: bool = False
     register_time: int = 0
+    state: str = "unregistered"  # registering, registered, unregistering, unregistered, refused
 
 
 @dataclass(slots=True)
@@ -74,6 +76,7 @@ class Boot:
         self.ports = IoPorts(self.log)
         self.switches = SwitchBank(device.config.switches, self.log, self.ports, device.profile.switch_locks)
         self.calls = CallManager(self.log, device.timings.ring_delay, device.timings.ring_timeout)
+        self.phone = Phone(device, self)  # SIP accounts with a server register for real
         self.sip = [SipState() for _ in device.config.sip]
         self.display: dict[str, DisplayContent] = {}
         self.pcap = PcapRecorder(server_mac=bytes.fromhex(device.mac.replace("-", "")))
@@ -95,6 +98,7 @@ class Boot:
         if state.registered == registered:
             return False
         state.registered = registered
+        state.state = "registered" if registered else "unregistered"
         if registered:
             state.register_time = int(time.time())
         self.log.emit(
@@ -231,6 +235,7 @@ class EmulatedDevice:
             self._ssl = tls.server_context(*self._tls)
         await self._bind()
         self._power_on()
+        await self.boot.phone.start()
 
     async def stop(self) -> None:
         if self._rebooting is not None:
@@ -240,6 +245,7 @@ class EmulatedDevice:
             self._rebooting = None
         await self._unbind()
         if self._boot is not None:
+            await self._boot.phone.stop()  # hang up, unregister
             self._boot.close()
             self._boot = None
 
@@ -256,6 +262,7 @@ class EmulatedDevice:
     async def _reboot(self, before_power_on: Callable[[], None] | None) -> None:
         await self._unbind()
         if self._boot is not None:
+            await self._boot.phone.stop()  # hang up, unregister
             self._boot.close()
             self._boot = None
         if before_power_on is not None:
@@ -263,14 +270,15 @@ class EmulatedDevice:
         await asyncio.sleep(self.timings.restart_downtime)
         await self._bind()
         self._power_on()
+        await self.boot.phone.start()
 
     def _power_on(self) -> None:
         self._boot = Boot(self)
         # The manual: DeviceState startup is always the first event after a start.
         self._boot.log.emit("DeviceState", {"state": "startup"})
         for number, account in enumerate(self.config.sip, start=1):
-            if account.enabled and account.number:
-                self._boot.set_registration(number, True)
+            if account.enabled and account.number and not self._boot.phone.registers(number):
+                self._boot.set_registration(number, True)  # scripted: no SIP server configured
 
     async def _bind(self) -> None:
         from .router import handle  # the router imports every service module
@@ -305,6 +313,7 @@ class EmulatedDevice:
 
     def apply_config(self, config: DeviceConfig) -> None:
         """A new configuration takes effect at once (config upload)."""
+        sip_changed = (config.sip, config.ring_duration) != (self.config.sip, self.config.ring_duration)
         self.config = config
         if self._boot is not None:
             self._boot.switches.close()
@@ -314,6 +323,8 @@ class EmulatedDevice:
             self._boot.sip = [
                 self._boot.sip[i] if i < len(self._boot.sip) else SipState() for i in range(len(config.sip))
             ]
+            if sip_changed:
+                self._boot.spawn(self._boot.phone.reconfigure())  # register with the new SIP settings
         self.save()
 
     def factory_reset(self) -> None:
