@@ -219,3 +219,38 @@ async def test_busy_and_no_answer_at_the_ring_limit(
     ended = await events.until("CallStateChanged", state="terminated", session=session)
     assert ended["reason"] == "noanswer"  # the panel's ring limit (1 s) cancelled the INVITE
     await resident.wait_for("CALL_CLOSED")
+
+
+async def test_a_phone_calls_the_panel_and_the_api_answers_and_hangs_up(
+    digest: aiohttp.ClientSession, device: EmulatedDevice, kamailio: Kamailio, phone: StartPhone
+) -> None:
+    resident = await phone()
+    events = await Events(digest, device).open()
+    await configure(digest, device, kamailio)
+    await events.until("RegistrationStateChanged", state="registered")
+
+    await resident.command("dial", f"sip:{PANEL[0]}@{DOMAIN}")
+    ringing = await events.until("CallStateChanged", state="ringing", direction="incoming")
+    assert ringing["peer"] == f"sip:{PHONE[0]}@{DOMAIN}"
+    session = ringing["session"]
+    await resident.wait_for("CALL_RINGING")
+    assert await api(digest, device, f"/api/call/answer?session={session}") == {"success": True}
+    await events.until("CallStateChanged", state="connected", session=session)
+    await resident.wait_for("CALL_ESTABLISHED")  # the phone got the 200 OK and its SDP
+    assert await api(digest, device, f"/api/call/hangup?session={session}") == {"success": True}
+    assert (await events.until("CallStateChanged", state="terminated"))["reason"] == "normal"
+    await resident.wait_for("CALL_CLOSED")
+
+    await resident.command("dial", f"sip:{PANEL[0]}@{DOMAIN}")
+    session = (await events.until("CallStateChanged", state="ringing"))["session"]
+    await resident.wait_for("CALL_RINGING")
+    assert await api(digest, device, f"/api/call/hangup?session={session}&reason=busy") == {"success": True}
+    closed = await resident.wait_for("CALL_CLOSED")
+    assert closed["param"].startswith("486")
+
+    await resident.command("dial", f"sip:{PANEL[0]}@{DOMAIN}")
+    session = (await events.until("CallStateChanged", state="ringing"))["session"]
+    await resident.wait_for("CALL_RINGING")
+    await resident.command("hangup")  # the caller gives up: CANCEL
+    ended = await events.until("CallStateChanged", state="terminated", session=session)
+    assert ended["reason"] == "normal"

@@ -590,7 +590,7 @@ class SipCall:
             else:
                 self._cancel_pending = True  # sent once the first provisional answer arrives
         elif self.direction == "incoming" and self.state == "early":
-            self.reject(603 if reason == "rejected" else 486)
+            self.reject({"rejected": 603, "noanswer": 480}.get(reason, 486))
         else:
             self.bye()
         self._finish(reason, notify)
