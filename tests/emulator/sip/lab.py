@@ -41,11 +41,19 @@ def free_port(kind: int = socket.SOCK_DGRAM, span: int = 1) -> int:
         return port
 
 
-def kamailio_config(port: int, rundir: Path, users: dict[str, str], ring_timeout: int) -> str:
-    checks = "\n".join(
+def kamailio_config(
+    port: int, rundir: Path, users: dict[str, str], ring_timeout: int, numbered_password: str | None = None
+) -> str:
+    """users: fixed test accounts; numbered_password: the password of every other all-digit user
+    (the capacity benchmark's thousands of panels)."""
+    checks = [
         f'    {"if" if i == 0 else "else if"} ($au == "{user}") {{ $var(pw) = "{password}"; }}'
         for i, (user, password) in enumerate(users.items())
-    )
+    ]
+    if numbered_password is not None:
+        prefix = "else if" if checks else "if"
+        checks.append(f'    {prefix} (!($au =~ "[^0-9]")) {{ $var(pw) = "{numbered_password}"; }}')
+    checks_text = "\n".join(checks)
     return f"""#!KAMAILIO
 debug=2
 log_stderror=yes
@@ -115,7 +123,7 @@ request_route {{
 route[AUTH] {{
     $var(pw) = "";
     if (is_present_hf("Authorization") || is_present_hf("Proxy-Authorization")) {{
-{checks}
+{checks_text}
     }}
     if (is_method("REGISTER")) {{
         if ($var(pw) == "" || !pv_www_authenticate("{DOMAIN}", "$var(pw)", "0")) {{
@@ -135,10 +143,19 @@ route[AUTH] {{
 
 
 class Kamailio:
-    def __init__(self, workdir: Path, users: dict[str, str], ring_timeout: int = 30) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        users: dict[str, str],
+        ring_timeout: int = 30,
+        numbered_password: str | None = None,
+        memory_mb: int = 32,
+    ) -> None:
         self.workdir = workdir
         self.users = users
         self.ring_timeout = ring_timeout
+        self.numbered_password = numbered_password
+        self.memory_mb = memory_mb
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -150,10 +167,12 @@ class Kamailio:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         config = self.workdir / "kamailio.cfg"
-        config.write_text(kamailio_config(self.port, self.workdir, self.users, self.ring_timeout))
+        config.write_text(
+            kamailio_config(self.port, self.workdir, self.users, self.ring_timeout, self.numbered_password)
+        )
         self.log = (self.workdir / "kamailio.log").open("wb")
         self.process = subprocess.Popen(
-            [KAMAILIO, "-DD", "-E", "-f", str(config), "-m", "32", "-M", "4"],
+            [KAMAILIO, "-DD", "-E", "-f", str(config), "-m", str(self.memory_mb), "-M", "4"],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -180,6 +199,9 @@ class Kamailio:
         )
         out, _ = await process.communicate()
         return out.decode()
+
+    async def registered_users(self) -> int:
+        return sum(1 for line in (await self.rpc("ul.dump")).splitlines() if line.strip().startswith("AoR:"))
 
     async def contacts(self, user: str) -> list[str]:
         """The contacts usrloc holds for a user (empty when none)."""
