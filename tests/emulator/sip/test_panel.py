@@ -254,3 +254,26 @@ async def test_a_phone_calls_the_panel_and_the_api_answers_and_hangs_up(
     await resident.command("hangup")  # the caller gives up: CANCEL
     ended = await events.until("CallStateChanged", state="terminated", session=session)
     assert ended["reason"] == "normal"
+
+
+async def test_bad_sip_settings_refuse_the_upload(
+    digest: aiohttp.ClientSession, device: EmulatedDevice
+) -> None:
+    before = device.config.copy()
+    for path, value in (
+        ("Config/sip/item/registrar", "not a host!"),
+        ("Config/sip/item/expires", "5"),
+        ("Config/switches/item[1]/dtmf_code", "12x"),
+        ("Config/talk_duration", "-1"),
+    ):
+        async with digest.get(device.url + "/api/config") as response:
+            root = ET.fromstring(await response.read())  # noqa: S314 - our own panel's reply
+        node = root.find(path)
+        assert node is not None
+        node.text = value
+        form = aiohttp.FormData()
+        form.add_field("blob-cfg", ET.tostring(root), filename="config.xml", content_type="application/xml")
+        async with digest.put(device.url + "/api/config", data=form) as response:
+            document = await response.json()
+        assert document["success"] is False and document["error"]["code"] == 12, (path, document)
+    assert device.config == before

@@ -40,7 +40,9 @@ class Credentials:
         self.username = username
         self._password = password
 
-    def authorization(self, challenge: dict[str, str], method: str, uri: str, nc: int) -> str:
+    def authorization(
+        self, challenge: dict[str, str], method: str, uri: str, nc: int, cnonce: str | None = None
+    ) -> str:
         realm, nonce = challenge["realm"], challenge["nonce"]
         ha1 = _md5(f"{self.username}:{realm}:{self._password}")
         ha2 = _md5(f"{method}:{uri}")
@@ -51,7 +53,7 @@ class Credentials:
             f'uri="{uri}"',
         ]
         if "qop" in challenge:
-            cnonce = secrets.token_hex(8)
+            cnonce = cnonce or secrets.token_hex(8)
             count = f"{nc:08x}"
             response = _md5(f"{ha1}:{nonce}:{count}:{cnonce}:auth:{ha2}")
             parts += [f'response="{response}"', "qop=auth", f"nc={count}", f'cnonce="{cnonce}"']

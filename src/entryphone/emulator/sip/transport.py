@@ -38,6 +38,7 @@ class Timers:
 
 DEFAULT_TIMERS: Final = Timers()
 TIMEOUT: Final = 408  # what a transaction reports to its user when Timer B or F fires
+UNSPECIFIED: Final = ("0.0.0.0", "::")  # noqa: S104 - compared with, never bound here
 
 
 class Agent(Protocol):
@@ -54,6 +55,7 @@ class SipTransport(asyncio.DatagramProtocol):
         self._servers: dict[tuple[str, str], ServerTransaction] = {}
         self._agents: dict[str, Agent] = {}
         self._resolved: dict[tuple[str, int], Address] = {}
+        self._local: dict[str, str] = {}
 
     @classmethod
     async def open(
@@ -87,10 +89,29 @@ class SipTransport(asyncio.DatagramProtocol):
 
     @property
     def hostport(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        return self.hostport_for(None)
 
-    def via(self, branch: str) -> str:
-        return f"SIP/2.0/UDP {self.hostport};branch={branch};rport"
+    def local_host(self, towards: Address | None) -> str:
+        """The address peers reach this socket at: the bound one, or, for a socket bound to every
+        interface, the one the kernel would send from towards that server (no packet is sent)."""
+        if self.host not in UNSPECIFIED or towards is None:
+            return self.host
+        if towards[0] not in self._local:
+            family = socket.AF_INET6 if ":" in towards[0] else socket.AF_INET
+            with socket.socket(family, socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.connect(towards)
+                    self._local[towards[0]] = str(probe.getsockname()[0])
+                except OSError:
+                    return self.host
+        return self._local[towards[0]]
+
+    def hostport_for(self, towards: Address | None) -> str:
+        host = self.local_host(towards)
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    def via(self, branch: str, towards: Address | None = None) -> str:
+        return f"SIP/2.0/UDP {self.hostport_for(towards)};branch={branch};rport"
 
     # -- agents ---------------------------------------------------------------------------------
 
@@ -141,7 +162,8 @@ class SipTransport(asyncio.DatagramProtocol):
                 self._on_response(message)
             else:
                 self._on_request(message, source)
-        except ParseError as error:
+        except (ParseError, ValueError, IndexError, KeyError) as error:
+            # What a peer sends never raises out of here: a message that does not parse is dropped.
             log.debug("dropped a malformed SIP datagram from %s: %s", source, error)
 
     def _on_response(self, response: Response) -> None:
@@ -388,8 +410,8 @@ class ServerTransaction:
         self.transport.forget(self.key, self)
 
 
-def fresh_via(transport: SipTransport, request: Request) -> str:
+def fresh_via(transport: SipTransport, request: Request, towards: Address | None = None) -> str:
     """Put a new top Via (new branch) on a request; returns the branch."""
     branch = new_branch()
-    request.set("via", transport.via(branch))
+    request.set("via", transport.via(branch, towards))
     return branch

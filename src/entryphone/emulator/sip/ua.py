@@ -114,25 +114,45 @@ class UserAgent:
         self._pending: ClientTransaction | None = None
         self._unregistered: asyncio.Event | None = None
         self._stopped = False
+        self._starting: asyncio.Task[None] | None = None
+        self._registrar: NetAddress | None = None
         transport.attach(self.contact_user, self)
 
     @property
     def contact(self) -> str:
-        return f"<sip:{self.contact_user}@{self.transport.hostport}>"
+        return f"<sip:{self.contact_user}@{self.transport.hostport_for(self.settings.outbound)}>"
+
+    @property
+    def host(self) -> str:
+        """The address this agent advertises (Contact, Via, SDP)."""
+        return self.transport.local_host(self.settings.outbound)
 
     # -- registration --------------------------------------------------------------------------
 
     def start(self) -> None:
         if self.settings.registrar is not None:
-            self._register(self.settings.expires)
+            self._starting = asyncio.ensure_future(self._begin())
+
+    async def _begin(self) -> None:
+        """Resolve the registrar's name once (without blocking the loop), then register."""
+        assert self.settings.registrar is not None
+        try:
+            self._registrar = await self.transport.resolve(*self.settings.registrar)
+        except OSError:
+            self._set_state(UNREGISTERED, None)
+            self._retry(RETRY_AFTER_FAILURE)
+            return
+        self._register(self.settings.expires)
 
     async def stop(self, grace: float = 2.0) -> None:
         """Hang up, remove the binding (waits at most `grace` seconds for the registrar)."""
         self._stopped = True
         self._cancel_timer()
+        if self._starting is not None:
+            self._starting.cancel()
         for call in list(self.calls.values()):
             call.hangup("normal", notify=False)
-        if self.state == REGISTERED and self.settings.registrar is not None:
+        if self.state == REGISTERED and self._registrar is not None:
             self._unregistered = asyncio.Event()
             self._register(0)
             with contextlib.suppress(TimeoutError):
@@ -142,8 +162,10 @@ class UserAgent:
         self.transport.detach(self.contact_user)
 
     def _register(self, expires: int, authorization: tuple[str, str] | None = None) -> None:
-        registrar = self.settings.registrar
-        assert registrar is not None
+        registrar = self._registrar
+        if registrar is None:  # not resolved yet (a retry after a failed lookup)
+            self._starting = asyncio.ensure_future(self._begin())
+            return
         if self._pending is not None:
             self._pending.terminate()
         if authorization is None and not (expires and self.state == REGISTERED):  # a refresh is silent
@@ -151,7 +173,7 @@ class UserAgent:
         self._cseq += 1
         uri = f"sip:{self.settings.domain}"
         request = Request("REGISTER", uri)
-        fresh_via(self.transport, request)
+        fresh_via(self.transport, request, registrar)
         request.add("max-forwards", "70")
         request.add("from", f"<{self.settings.aor}>;tag={self._register_tag}")
         request.add("to", f"<{self.settings.aor}>")
@@ -326,13 +348,13 @@ class SipCall:
         settings = self.agent.settings
         transport = self.agent.transport
         if self.rtp is None:
-            self.rtp = await RtpSession.open(transport.host, self._dtmf)
+            self.rtp = await RtpSession.open(transport.host, self._dtmf)  # bound like the SIP socket
         if self.ended:
             self.rtp.close()
             return
         self.cseq += 1
         request = Request("INVITE", self.peer)
-        fresh_via(transport, request)
+        fresh_via(transport, request, settings.outbound)
         request.add("max-forwards", "70")
         display = f'"{settings.display_name}" ' if settings.display_name else ""
         request.add("from", f"{display}<{self.local_uri}>;tag={self.local_tag}")
@@ -345,7 +367,7 @@ class SipCall:
         request.add("content-type", "application/sdp")
         if authorization is not None:
             request.add(*authorization)
-        request.body = sdp.offer(transport.host, self.rtp.port)
+        request.body = sdp.offer(self.agent.host, self.rtp.port)
         self._invite = request
         outbound = settings.outbound
         assert outbound is not None
@@ -460,7 +482,7 @@ class SipCall:
         offer = sdp.parse_answer(request.body)
         ok = self.response(request, 200)
         ok.add("content-type", "application/sdp")
-        ok.body = sdp.offer(self.agent.transport.host, self.rtp.port)
+        ok.body = sdp.offer(self.agent.host, self.rtp.port)
         self._ok = ok
         server.respond(ok)
         self._ok_timer = asyncio.get_running_loop().call_later(
@@ -545,7 +567,7 @@ class SipCall:
             self.cseq += 1
             cseq = self.cseq
         request = Request(method, self.remote_target)
-        fresh_via(self.agent.transport, request)
+        fresh_via(self.agent.transport, request, self.agent.settings.outbound)
         for route in self.route_set:
             request.add("route", route)
         request.add("max-forwards", "70")
