@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -14,11 +13,6 @@ from .lab import Baresip, Kamailio
 PANEL = ("5046", "panel-secret")
 PHONE = ("101", "phone-secret")
 USERS = dict([PANEL, PHONE, ("102", "other-secret")])
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("kamailio") is None and not Path("/usr/sbin/kamailio").exists(), reason="kamailio missing"
-)
-
 
 @pytest.fixture
 async def kamailio(tmp_path: Path) -> AsyncIterator[Kamailio]:
