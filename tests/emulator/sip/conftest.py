@@ -14,6 +14,7 @@ PANEL = ("5046", "panel-secret")
 PHONE = ("101", "phone-secret")
 USERS = dict([PANEL, PHONE, ("102", "other-secret")])
 
+
 @pytest.fixture
 async def kamailio(tmp_path: Path) -> AsyncIterator[Kamailio]:
     server = Kamailio(tmp_path / "kamailio", USERS, ring_timeout=30)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from entryphone.emulator import EmulatedDevice
+from entryphone.emulator import EmulatedDevice, make_identity
 
 from ..conftest import StartDevice, api
 from .conftest import PANEL, PHONE, StartPhone
@@ -277,3 +278,29 @@ async def test_bad_sip_settings_refuse_the_upload(
             document = await response.json()
         assert document["success"] is False and document["error"]["code"] == 12, (path, document)
     assert device.config == before
+
+
+async def test_the_sip_settings_survive_a_power_cycle_of_the_emulator(
+    digest: aiohttp.ClientSession, tmp_path: Path, kamailio: Kamailio
+) -> None:
+    """The state file keeps the account: a new emulator process on it registers by itself."""
+    state = tmp_path / "panel.json"
+    first = EmulatedDevice(make_identity(7, 1), "2.21", https_port=None, state_path=state)
+    await first.start()
+    try:
+        await configure(digest, first, kamailio)
+        while not await registered(digest, first):
+            await asyncio.sleep(0.05)
+    finally:
+        await first.stop()
+    assert await kamailio.contacts(PANEL[0]) == []  # unregistered on the way down
+    second = EmulatedDevice(make_identity(7, 1), "2.21", https_port=None, state_path=state)
+    await second.start()
+    try:
+        assert second.config.sip[0].registrar == f"127.0.0.1:{kamailio.port}"
+        async with aiohttp.ClientSession(middlewares=(aiohttp.DigestAuthMiddleware("admin", "2n"),)) as fresh:
+            while not await registered(fresh, second):
+                await asyncio.sleep(0.05)
+        assert len(await kamailio.contacts(PANEL[0])) == 1
+    finally:
+        await second.stop()
