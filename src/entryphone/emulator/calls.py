@@ -61,7 +61,13 @@ class CallManager:
 
     def dial(self, peer: str) -> int:
         call = self._new("outgoing", "connecting", peer, emit=False)
-        if self.line is not None and self.line.dial(call):
+        try:
+            placed = self.line is not None and self.line.dial(call)
+        except ApiError:
+            del self._calls[call.session]  # refused before it began: no call, no event, no number
+            self._next_session -= 1
+            raise
+        if placed:
             self._emit(call)
             return call.session
         self._emit(call)

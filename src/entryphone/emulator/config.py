@@ -93,9 +93,10 @@ class SipAccount:
     proxy: str = ""  # host[:port]; empty: the registrar
     register: bool = True
     expires: int = 300
+    transport: str = "udp"  # udp | tcp
 
 
-SIP_TEXT_FIELDS: Final = ("display_name", "auth_id", "password", "registrar", "proxy")
+SIP_TEXT_FIELDS: Final = ("display_name", "auth_id", "password", "registrar", "proxy", "transport")
 DTMF_CODE = re.compile(r"^[0-9*#A-D]{1,16}$")
 HOSTPORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[1-9][0-9]{0,4})?$")
 
@@ -281,6 +282,8 @@ def _sip_account(data: dict[str, Any]) -> SipAccount:
         value = getattr(account, name)
         if value and not HOSTPORT.match(value):
             raise ValueError(f"sip {name} must be host or host:port")
+    if account.transport not in ("udp", "tcp"):
+        raise ValueError("sip transport must be udp or tcp")
     if not 10 <= account.expires <= 86_400:
         raise ValueError("sip expires must be 10 to 86400 seconds")
     return account

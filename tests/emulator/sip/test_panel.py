@@ -304,3 +304,39 @@ async def test_the_sip_settings_survive_a_power_cycle_of_the_emulator(
         assert len(await kamailio.contacts(PANEL[0])) == 1
     finally:
         await second.stop()
+
+
+async def test_over_tcp(
+    digest: aiohttp.ClientSession, start_device: StartDevice, kamailio: Kamailio, phone: StartPhone
+) -> None:
+    """The account's transport tcp: REGISTER, INVITE and the dialog over TCP; the phone stays on UDP."""
+    resident = await phone()
+    device = await start_device("2.4x")
+    events = await Events(digest, device).open()
+    await configure(
+        digest,
+        device,
+        kamailio,
+        **{"Config/sip/item/transport": "tcp", "Config/switches/item[2]/dtmf_code": "*7"},
+    )
+    await events.until("RegistrationStateChanged", state="registered")
+    (contact,) = await kamailio.contacts(PANEL[0])
+    assert contact.endswith(";transport=tcp")
+
+    for bad in ("12\r\nX-Injected: 1", "sip:a b@c", ""):
+        async with digest.get(device.url + "/api/call/dial", params={"number": bad}) as response:
+            document = await response.json()
+        assert document["success"] is False and document["error"]["code"] == 12, bad
+    assert (await api(digest, device, "/api/call/status"))["result"]["sessions"] == []
+
+    session = (await api(digest, device, f"/api/call/dial?number={PHONE[0]}"))["result"]["session"]
+    assert session == 1  # refused dials used no session number
+    await resident.wait_for("CALL_INCOMING")
+    await resident.command("accept")
+    await events.until("CallStateChanged", state="connected", session=session)
+    await resident.wait_for("CALL_ESTABLISHED")
+    await resident.command("sndcode", "*7")
+    assert await events.until("SwitchStateChanged") == {"switch": 2, "state": True}
+    await resident.command("hangup")  # the BYE reaches the panel over TCP (Kamailio connects to it)
+    ended = await events.until("CallStateChanged", state="terminated", session=session)
+    assert ended["reason"] == "normal"

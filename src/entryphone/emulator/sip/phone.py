@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from typing import TYPE_CHECKING, Final
 
 from ..calls import Call
 from ..config import SipAccount
-from ..errors import ApiError
+from ..errors import ApiError, invalid
 from . import shared
 from .message import ParseError, split_hostport
 from .transport import SipTransport
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 DEFAULT_SIP_PORT: Final = 5060
 DTMF_EVENT: Final = "DtmfPressed"
 INTER_DIGIT: Final = 5.0  # seconds after which typed DTMF digits are forgotten
+# What may be dialled: a user part, or a whole SIP URI without spaces, quotes or brackets (it goes
+# into the Request-URI and To header as is).
+DIALABLE = re.compile(r"^[A-Za-z0-9.+*#_~!$&'()=,;?-]{1,64}$")
+SIP_URI = re.compile(r"^sips?:[^\s<>\"@]{1,64}@[A-Za-z0-9.\-\[\]:]{1,255}(;[^\s<>\"]*)?$")
 
 
 def settings_of(account: SipAccount) -> AccountSettings | None:
@@ -46,6 +51,7 @@ def settings_of(account: SipAccount) -> AccountSettings | None:
         password=account.password,
         display_name=account.display_name,
         expires=account.expires,
+        transport=account.transport,
     )
 
 
@@ -108,7 +114,14 @@ class Phone:
         agent = self.agents.get(account)
         if agent is None:
             return False
-        target = number if number.startswith(("sip:", "sips:")) else f"sip:{number}@{agent.settings.domain}"
+        if number.startswith(("sip:", "sips:")):
+            if not SIP_URI.match(number):
+                raise invalid("number")
+            target = number
+        elif DIALABLE.match(number):
+            target = f"sip:{number}@{agent.settings.domain}"
+        else:
+            raise invalid("number")
         call.peer = target
         sip = agent.dial(target)
         sip.session = call.session

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,11 +57,31 @@ class SipTransport(asyncio.DatagramProtocol):
         self._agents: dict[str, Agent] = {}
         self._resolved: dict[tuple[str, int], Address] = {}
         self._local: dict[str, str] = {}
+        self._server: asyncio.Server | None = None
+        self._streams: dict[Address, SipStream] = {}
 
     @classmethod
     async def open(
         cls, host: str = "127.0.0.1", port: int = 0, timers: Timers = DEFAULT_TIMERS
     ) -> SipTransport:
+        """UDP and TCP on the same port number (an ephemeral one is retried until both are free)."""
+        loop = asyncio.get_running_loop()
+        for _attempt in range(20):
+            protocol = await cls._open_udp(host, port, timers)
+            try:
+                protocol._server = await loop.create_server(
+                    protocol.accept, host, protocol.port, reuse_address=True
+                )
+            except OSError:
+                protocol.close()
+                if port:
+                    raise
+                continue
+            return protocol
+        raise OSError("no port free for both UDP and TCP")
+
+    @classmethod
+    async def _open_udp(cls, host: str, port: int, timers: Timers) -> SipTransport:
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         datagrams, protocol = await loop.create_datagram_endpoint(
@@ -86,6 +107,11 @@ class SipTransport(asyncio.DatagramProtocol):
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for stream in list(self._streams.values()):
+            stream.close()
 
     @property
     def hostport(self) -> str:
@@ -110,8 +136,8 @@ class SipTransport(asyncio.DatagramProtocol):
         host = self.local_host(towards)
         return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
 
-    def via(self, branch: str, towards: Address | None = None) -> str:
-        return f"SIP/2.0/UDP {self.hostport_for(towards)};branch={branch};rport"
+    def via(self, branch: str, towards: Address | None = None, proto: str = "udp") -> str:
+        return f"SIP/2.0/{proto.upper()} {self.hostport_for(towards)};branch={branch};rport"
 
     # -- agents ---------------------------------------------------------------------------------
 
@@ -134,8 +160,10 @@ class SipTransport(asyncio.DatagramProtocol):
 
     # -- sending --------------------------------------------------------------------------------
 
-    def send(self, message: Request | Response, destination: Address) -> None:
-        if self._transport is not None:
+    def send(self, message: Request | Response, destination: Address, proto: str = "udp") -> None:
+        if proto == "tcp":
+            self._stream(destination).write(message.encode())
+        elif self._transport is not None:
             self._transport.sendto(message.encode(), destination)
 
     def request(
@@ -143,25 +171,53 @@ class SipTransport(asyncio.DatagramProtocol):
         request: Request,
         destination: Address,
         on_response: Callable[[Response], None],
+        proto: str = "udp",
     ) -> ClientTransaction:
         """Start a client transaction; the request must carry its own Via with a fresh branch."""
-        transaction = ClientTransaction(self, request, destination, on_response)
+        transaction = ClientTransaction(self, request, destination, on_response, proto)
         self._clients[transaction.key] = transaction
         transaction.start()
         return transaction
 
     # -- receiving ------------------------------------------------------------------------------
 
+    def accept(self) -> SipStream:
+        """A connection a peer opened to our TCP port."""
+        return SipStream(self, None)
+
+    def _stream(self, destination: Address) -> SipStream:
+        """The TCP connection to a peer: an open one (either side opened it), else a new one."""
+        stream = self._streams.get(destination)
+        if stream is None:
+            stream = SipStream(self, destination)
+            self._streams[destination] = stream
+            stream.connect()
+        return stream
+
+    def stream_opened(self, stream: SipStream) -> None:
+        if stream.remote is not None:
+            self._streams.setdefault(stream.remote, stream)
+
+    def stream_closed(self, stream: SipStream, failed: bool) -> None:
+        if stream.remote is not None and self._streams.get(stream.remote) is stream:
+            del self._streams[stream.remote]
+        if failed:  # RFC 3261 8.1.3.1: a transport error is a 503 for the requests sent that way
+            for client in list(self._clients.values()):
+                if client.proto == "tcp" and client.destination == stream.remote:
+                    client.receive_error()
+
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        self.received(data, (str(addr[0]), int(addr[1])), None)
+
+    def received(self, data: bytes, source: Address, stream: SipStream | None) -> None:
         if not data.strip():
             return  # keep-alive CRLF
-        source = (str(addr[0]), int(addr[1]))
         try:
             message = parse(data)
             if isinstance(message, Response):
                 self._on_response(message)
             else:
-                self._on_request(message, source)
+                self._on_request(message, source, stream)
         except (ParseError, ValueError, IndexError, KeyError) as error:
             # What a peer sends never raises out of here: a message that does not parse is dropped.
             log.debug("dropped a malformed SIP datagram from %s: %s", source, error)
@@ -172,7 +228,7 @@ class SipTransport(asyncio.DatagramProtocol):
         if client is not None:
             client.receive(response)
 
-    def _on_request(self, request: Request, source: Address) -> None:
+    def _on_request(self, request: Request, source: Address, stream: SipStream | None = None) -> None:
         branch = request.top_via.branch
         if request.method == "ACK":
             server = self._servers.get((branch, "INVITE"))
@@ -185,7 +241,7 @@ class SipTransport(asyncio.DatagramProtocol):
         if existing is not None:
             existing.retransmit()
             return
-        server = ServerTransaction(self, request, source)
+        server = ServerTransaction(self, request, source, stream)
         self._servers[server.key] = server
         if request.method == "INVITE":
             server.respond(response_to(request, 100))
@@ -222,6 +278,7 @@ class ClientTransaction:
         "invite",
         "key",
         "on_response",
+        "proto",
         "request",
         "state",
         "transport",
@@ -233,8 +290,10 @@ class ClientTransaction:
         request: Request,
         destination: Address,
         on_response: Callable[[Response], None],
+        proto: str = "udp",
     ) -> None:
         self.transport = transport
+        self.proto = proto
         self.request = request
         self.destination = destination
         self.on_response = on_response
@@ -248,8 +307,9 @@ class ClientTransaction:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self.transport.send(self.request, self.destination)
-        self._schedule(self.transport.timers.t1)
+        self.transport.send(self.request, self.destination, self.proto)
+        if self.proto == "udp":  # a reliable transport is not retransmitted over
+            self._schedule(self.transport.timers.t1)
         self._timeout = loop.call_later(self.transport.timers.b, self._timed_out)
 
     def _schedule(self, interval: float) -> None:
@@ -263,7 +323,7 @@ class ClientTransaction:
             return
         if self.invite and self.state == "proceeding":
             return
-        self.transport.send(self.request, self.destination)
+        self.transport.send(self.request, self.destination, self.proto)
         timers = self.transport.timers
         following = timers.t2 if self.state == "proceeding" else interval * 2
         self._schedule(following if self.invite else min(following, timers.t2))
@@ -301,7 +361,7 @@ class ClientTransaction:
             return
         if self.state == "completed":
             if self._ack is not None:
-                self.transport.send(self._ack, self.destination)
+                self.transport.send(self._ack, self.destination, self.proto)
             return
         if self.state == "accepted":
             return
@@ -311,12 +371,19 @@ class ClientTransaction:
         timers = self.transport.timers
         if self.invite:
             self._ack = self._ack_for(response)
-            self.transport.send(self._ack, self.destination)
+            self.transport.send(self._ack, self.destination, self.proto)
             wait = timers.b  # Timer D: 32 s with the default T1, above its 32 s floor
         else:
             wait = timers.t4  # Timer K
+        if self.proto != "udp":
+            wait = 0  # D and K are zero over a reliable transport
         self._wait = asyncio.get_running_loop().call_later(wait, self.terminate)
         self.on_response(response)
+
+    def receive_error(self) -> None:
+        if self.state in ("calling", "trying", "proceeding"):
+            self.terminate()
+            self.on_response(Response(503, "Transport Error"))
 
     def _ack_for(self, response: Response) -> Request:
         """RFC 3261 17.1.1.3: the ACK of a non-2xx final response, inside the transaction."""
@@ -355,12 +422,15 @@ class ClientTransaction:
 class ServerTransaction:
     """Answers retransmitted requests with the last response; non-2xx INVITE finals wait for ACK."""
 
-    __slots__ = ("_resend", "_timer", "final", "key", "last", "request", "source", "transport")
+    __slots__ = ("_resend", "_timer", "final", "key", "last", "request", "source", "stream", "transport")
 
-    def __init__(self, transport: SipTransport, request: Request, source: Address) -> None:
+    def __init__(
+        self, transport: SipTransport, request: Request, source: Address, stream: SipStream | None = None
+    ) -> None:
         self.transport = transport
         self.request = request
         self.source = source
+        self.stream = stream  # responses go back on the connection the request came on
         self.key = (request.top_via.branch, request.method)
         self.last: Response | None = None
         self.final: Response | None = None
@@ -371,31 +441,35 @@ class ServerTransaction:
         if self.final is not None:
             return
         self.last = response
-        self.transport.send(response, self.destination)
+        self.send(response)
         if response.status < 200:
             return
         self.final = response
         loop = asyncio.get_running_loop()
         timers = self.transport.timers
-        if self.request.method == "INVITE" and response.status >= 300:
+        if self.request.method == "INVITE" and response.status >= 300 and self.stream is None:
             self._resend = loop.call_later(timers.t1, self._retransmit_final, timers.t1)  # Timer G
         # 2xx to INVITE: the dialog retransmits it; the transaction only stays to absorb copies.
         self._timer = loop.call_later(timers.b, self.terminate)  # Timers H / J
 
-    @property
-    def destination(self) -> Address:
-        return self.source  # RFC 3581: answer where the request came from
+    def send(self, response: Response) -> None:
+        """Send (or send again) a response the way the request came: its connection, or its source
+        address (RFC 3581)."""
+        if self.stream is not None:
+            self.stream.write(response.encode())
+        else:
+            self.transport.send(response, self.source)
 
     def _retransmit_final(self, interval: float) -> None:
         if self.final is None:
             return
-        self.transport.send(self.final, self.destination)
+        self.send(self.final)
         following = min(interval * 2, self.transport.timers.t2)
         self._resend = asyncio.get_running_loop().call_later(following, self._retransmit_final, following)
 
     def retransmit(self) -> None:
         if self.last is not None:
-            self.transport.send(self.last, self.destination)
+            self.send(self.last)
 
     def acknowledged(self) -> None:
         if self._resend is not None:
@@ -410,8 +484,92 @@ class ServerTransaction:
         self.transport.forget(self.key, self)
 
 
-def fresh_via(transport: SipTransport, request: Request, towards: Address | None = None) -> str:
+def fresh_via(
+    transport: SipTransport, request: Request, towards: Address | None = None, proto: str = "udp"
+) -> str:
     """Put a new top Via (new branch) on a request; returns the branch."""
     branch = new_branch()
-    request.set("via", transport.via(branch, towards))
+    request.set("via", transport.via(branch, towards, proto))
     return branch
+
+
+MAX_HEADER: Final = 65_536
+_LENGTH = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*([0-9]+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+class SipStream(asyncio.Protocol):
+    """One TCP connection carrying SIP, framed by Content-Length (RFC 3261 section 18.3)."""
+
+    def __init__(self, owner: SipTransport, remote: Address | None) -> None:
+        self.owner = owner
+        self.remote = remote
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._pending: list[bytes] = []
+        self._closed = False
+        self._connecting: asyncio.Task[None] | None = None
+
+    def connect(self) -> None:
+        assert self.remote is not None
+        remote = self.remote
+
+        async def open_connection() -> None:
+            try:
+                await asyncio.get_running_loop().create_connection(lambda: self, *remote)
+            except OSError:
+                self._closed = True
+                self.owner.stream_closed(self, failed=True)
+
+        self._connecting = asyncio.ensure_future(open_connection())
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        if self.remote is None:
+            peer = transport.get_extra_info("peername")
+            self.remote = (str(peer[0]), int(peer[1]))
+        self.owner.stream_opened(self)
+        for data in self._pending:
+            transport.write(data)
+        self._pending.clear()
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            return
+        if self._transport is None:
+            self._pending.append(data)
+        else:
+            self._transport.write(data)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while True:
+            stripped = self._buffer.lstrip(b"\r\n")  # keep-alive CRLFs between messages
+            if len(stripped) != len(self._buffer):
+                self._buffer = bytearray(stripped)
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > MAX_HEADER:
+                    self.close()  # a peer that never ends its headers
+                return
+            match = _LENGTH.search(bytes(self._buffer[:end]))
+            total = end + 4 + (int(match.group(1)) if match else 0)
+            if total - end > MAX_HEADER * 16:
+                self.close()
+                return
+            if len(self._buffer) < total:
+                return
+            message = bytes(self._buffer[:total])
+            del self._buffer[:total]
+            assert self.remote is not None
+            self.owner.received(message, self.remote, self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self._transport = None
+        self.owner.stream_closed(self, failed=False)
+
+    def close(self) -> None:
+        self._closed = True
+        if self._transport is not None:
+            self._transport.close()

@@ -58,6 +58,7 @@ class AccountSettings:
     password: str = ""
     display_name: str = ""
     expires: int = 300
+    transport: str = "udp"  # udp | tcp
 
     @property
     def outbound(self) -> NetAddress | None:
@@ -120,7 +121,8 @@ class UserAgent:
 
     @property
     def contact(self) -> str:
-        return f"<sip:{self.contact_user}@{self.transport.hostport_for(self.settings.outbound)}>"
+        parameter = ";transport=tcp" if self.settings.transport == "tcp" else ""
+        return f"<sip:{self.contact_user}@{self.transport.hostport_for(self.settings.outbound)}{parameter}>"
 
     @property
     def host(self) -> str:
@@ -173,7 +175,7 @@ class UserAgent:
         self._cseq += 1
         uri = f"sip:{self.settings.domain}"
         request = Request("REGISTER", uri)
-        fresh_via(self.transport, request, registrar)
+        fresh_via(self.transport, request, registrar, self.settings.transport)
         request.add("max-forwards", "70")
         request.add("from", f"<{self.settings.aor}>;tag={self._register_tag}")
         request.add("to", f"<{self.settings.aor}>")
@@ -186,7 +188,10 @@ class UserAgent:
         if authorization is not None:
             request.add(*authorization)
         self._pending = self.transport.request(
-            request, registrar, lambda response: self._registered(request, expires, response)
+            request,
+            registrar,
+            lambda response: self._registered(request, expires, response),
+            self.settings.transport,
         )
 
     def _registered(self, request: Request, expires: int, response: Response) -> None:
@@ -354,7 +359,7 @@ class SipCall:
             return
         self.cseq += 1
         request = Request("INVITE", self.peer)
-        fresh_via(transport, request, settings.outbound)
+        fresh_via(transport, request, settings.outbound, settings.transport)
         request.add("max-forwards", "70")
         display = f'"{settings.display_name}" ' if settings.display_name else ""
         request.add("from", f"{display}<{self.local_uri}>;tag={self.local_tag}")
@@ -376,7 +381,9 @@ class SipCall:
         except OSError:
             self._finish("failure")
             return
-        self._transaction = transport.request(request, destination, self._on_invite_response)
+        self._transaction = transport.request(
+            request, destination, self._on_invite_response, settings.transport
+        )
 
     def _on_invite_response(self, response: Response) -> None:
         status = response.status
@@ -444,7 +451,9 @@ class SipCall:
         cancel.add("call-id", self.call_id)
         cancel.add("cseq", f"{invite.cseq[0]} CANCEL")
         cancel.add("user-agent", USER_AGENT)
-        self.agent.transport.request(cancel, transaction.destination, lambda response: None)
+        self.agent.transport.request(
+            cancel, transaction.destination, lambda response: None, transaction.proto
+        )
         # If no final answer follows the CANCEL, the INVITE transaction must not live forever.
         asyncio.get_running_loop().call_later(self.agent.transport.timers.b, transaction.terminate)
 
@@ -500,7 +509,8 @@ class SipCall:
         if elapsed + interval >= timers.b:  # Timer H: no ACK ever came
             self.bye()
             return
-        self.agent.transport.send(self._ok, self._source)
+        if self._server is not None:
+            self._server.send(self._ok)
         following = min(interval * 2, timers.t2)
         self._ok_timer = asyncio.get_running_loop().call_later(
             following, self._resend_ok, following, elapsed + interval
@@ -567,7 +577,7 @@ class SipCall:
             self.cseq += 1
             cseq = self.cseq
         request = Request(method, self.remote_target)
-        fresh_via(self.agent.transport, request, self.agent.settings.outbound)
+        fresh_via(self.agent.transport, request, self.agent.settings.outbound, self._next_hop()[2])
         for route in self.route_set:
             request.add("route", route)
         request.add("max-forwards", "70")
@@ -579,23 +589,25 @@ class SipCall:
         request.add("user-agent", USER_AGENT)
         return request
 
-    def _next_hop(self) -> NetAddress | None:
-        """The first Route (loose routing) or else the remote target (RFC 3261 12.2.1.1)."""
+    def _next_hop(self) -> tuple[str, int, str]:
+        """The first Route (loose routing) or else the remote target (RFC 3261 12.2.1.1), with the
+        transport its URI names (else the account's)."""
         uri = Address.parse(self.route_set[0]).uri if self.route_set else self.remote_target
+        settings = self.agent.settings
         try:
             parsed = Uri.parse(uri)
-        except ParseError:
-            return None
-        return parsed.host, parsed.port or 5060
+        except ParseError:  # a peer's unusable Contact: the dialog's requests go via the proxy
+            host, port = settings.outbound or ("127.0.0.1", 5060)
+            return host, port, settings.transport
+        proto = parsed.params.get("transport", settings.transport).lower()
+        return parsed.host, parsed.port or 5060, proto if proto in ("udp", "tcp") else "udp"
 
     def _send_in_dialog(self, request: Request) -> None:
-        hop = self._next_hop()
-        if hop is None:
-            return
+        host, port, proto = self._next_hop()
         if request.method == "ACK":
-            self.agent.transport.send(request, hop)
+            self.agent.transport.send(request, (host, port), proto)
         else:
-            self.agent.transport.request(request, hop, lambda response: None)
+            self.agent.transport.request(request, (host, port), lambda response: None, proto)
 
     def bye(self) -> None:
         if self.remote_tag is not None:
