@@ -22,6 +22,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -287,6 +288,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if kamailio is not None:
             await kamailio.stop()
+            shutil.rmtree(kamailio.workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
