@@ -204,7 +204,7 @@ class UserAgent:
             and request.get("authorization") is None
             and request.get("proxy-authorization") is None
         ):
-            header = self._answer_challenge(response, "REGISTER", request.uri)
+            header = self.answer_challenge(response, "REGISTER", request.uri)
             if header is not None:
                 self._register(expires, header)
                 return
@@ -260,7 +260,7 @@ class UserAgent:
             self.state = state
             self.listener.registration_changed(self, state, status)
 
-    def _answer_challenge(self, response: Response, method: str, uri: str) -> tuple[str, str] | None:
+    def answer_challenge(self, response: Response, method: str, uri: str) -> tuple[str, str] | None:
         name = "www-authenticate" if response.status == 401 else "proxy-authenticate"
         for value in response.lines(name):
             try:
@@ -400,7 +400,7 @@ class SipCall:
             self._on_ok(response)
             return
         if status in (401, 407) and not self._authenticated and not self.ended and self._invite is not None:
-            header = self.agent._answer_challenge(response, "INVITE", self.peer)
+            header = self.agent.answer_challenge(response, "INVITE", self.peer)
             if header is not None:
                 self._authenticated = True
                 self._provisional = False
