@@ -340,3 +340,25 @@ async def test_over_tcp(
     await resident.command("hangup")  # the BYE reaches the panel over TCP (Kamailio connects to it)
     ended = await events.until("CallStateChanged", state="terminated", session=session)
     assert ended["reason"] == "normal"
+
+
+async def test_a_restart_mid_call_hangs_up_and_registers_again(
+    digest: aiohttp.ClientSession, device: EmulatedDevice, kamailio: Kamailio, phone: StartPhone
+) -> None:
+    resident = await phone(answermode="auto")
+    events = await Events(digest, device).open()
+    await configure(digest, device, kamailio)
+    await events.until("RegistrationStateChanged", state="registered")
+    async with digest.post(device.control_url + "/call", json={"flat": int(PHONE[0])}) as response:
+        assert response.status == 204
+    await events.until("CallStateChanged", state="connected")
+    await resident.wait_for("CALL_ESTABLISHED")
+    async with digest.post(device.control_url + "/restart", json={}) as response:
+        assert response.status == 204
+    await resident.wait_for("CALL_CLOSED")  # the panel said BYE before going down
+    await asyncio.sleep(0)
+    await device.wait_until_up()
+    while not await registered(digest, device):
+        await asyncio.sleep(0.05)
+    assert (await api(digest, device, "/api/call/status"))["result"]["sessions"] == []
+    assert len(await kamailio.contacts(PANEL[0])) == 1

@@ -230,3 +230,83 @@ async def test_garbage_is_dropped_and_options_answered(transport: SipTransport) 
             await loop.sock_sendto(peer, options.encode(), target)
             reply = await asyncio.wait_for(loop.sock_recv(peer, 4096), 5)
             assert reply.startswith(b"SIP/2.0 " + status), reply
+
+
+class Peer:
+    """A raw loopback SIP peer standing in for a proxy: reads requests, sends chosen responses."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.sock.getsockname()[1])
+
+    async def next(self, method: str) -> tuple[Request, tuple[str, int]]:
+        loop = asyncio.get_running_loop()
+        while True:
+            data, source = await asyncio.wait_for(loop.sock_recvfrom(self.sock, 65535), 5)
+            message = parse(data)
+            if isinstance(message, Request) and message.method == method:
+                return message, source
+
+    async def reply(self, request: Request, source: tuple[str, int], status: int, to_tag: str = "") -> None:
+        response = Response(status)
+        for name in ("via", "from", "call-id", "cseq"):
+            response.add(name, request.require(name))
+        response.add("to", request.require("to") + (f";tag={to_tag}" if to_tag else ""))
+        if status == 200 and request.method == "INVITE":
+            response.add("contact", f"<sip:101@{self.address[0]}:{self.address[1]}>")
+            response.add("record-route", f"<sip:{self.address[0]}:{self.address[1]};lr>")
+            response.add("content-type", "application/sdp")
+            response.body = offer("127.0.0.1", 40000)
+        await asyncio.get_running_loop().sock_sendto(self.sock, response.encode(), source)
+
+
+class Ends(States):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ended: asyncio.Queue[str] = asyncio.Queue()
+
+    def call_ended(self, call: SipCall, reason: str) -> None:
+        self.ended.put_nowait(reason)
+
+
+async def test_a_hangup_before_any_answer_cancels_once_the_call_rings(transport: SipTransport) -> None:
+    proxy = Peer()
+    ends = Ends()
+    agent = UserAgent(transport, 1, AccountSettings("5046", "x.test", None, proxy.address), ends)
+    call = agent.dial("sip:101@x.test")
+    invite, source = await proxy.next("INVITE")
+    call.hangup("normal")  # nothing came back yet: a CANCEL may not be sent (RFC 3261 9.1)
+    assert await ends.ended.get() == "normal"
+    await proxy.reply(invite, source, 180, to_tag="t1")
+    cancel, cancel_source = await proxy.next("CANCEL")
+    assert cancel.top_via.branch == invite.top_via.branch and cancel.cseq == (invite.cseq[0], "CANCEL")
+    await proxy.reply(cancel, cancel_source, 200)
+    await proxy.reply(invite, source, 487, to_tag="t1")
+    ack, _ = await proxy.next("ACK")
+    assert ack.top_via.branch == invite.top_via.branch  # the ACK of a non-2xx is in the transaction
+    proxy.sock.close()
+
+
+async def test_an_answer_after_the_panel_gave_up_is_acknowledged_and_ended(transport: SipTransport) -> None:
+    proxy = Peer()
+    ends = Ends()
+    agent = UserAgent(transport, 1, AccountSettings("5046", "x.test", None, proxy.address), ends)
+    call = agent.dial("sip:101@x.test")
+    invite, source = await proxy.next("INVITE")
+    await proxy.reply(invite, source, 180, to_tag="t2")
+    call.hangup("noanswer")
+    await proxy.next("CANCEL")
+    await proxy.reply(invite, source, 200, to_tag="t2")  # the callee picked up as the CANCEL crossed
+    ack, _ = await proxy.next("ACK")
+    bye, _ = await proxy.next("BYE")
+    assert ack.top_via.branch != invite.top_via.branch  # the ACK of a 2xx is a request of its own
+    assert bye.get_all("route") == [f"<sip:{proxy.address[0]}:{proxy.address[1]};lr>"]
+    assert bye.to.tag == "t2" and bye.from_.tag == invite.from_.tag
+    assert await ends.ended.get() == "noanswer"  # reported once, when the panel gave up
+    assert ends.ended.empty()
+    proxy.sock.close()
