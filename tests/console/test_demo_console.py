@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import signal
 from pathlib import Path
 
 import httpx
@@ -26,4 +25,4 @@ def test_the_printed_console_sign_in_works(tmp_path: Path) -> None:
             fleet = client.get("/console/fleet")
             assert fleet.status_code == 200 and "Demo entrance 1" in fleet.text
     finally:
-        assert demo.interrupt() == 128 + signal.SIGINT
+        assert demo.interrupt() == 0  # Ctrl-C is a clean stop

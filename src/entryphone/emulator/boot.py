@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .auth import Authenticator
 from .calls import CallManager
@@ -42,6 +42,19 @@ class Timings:
 class SipState:
     registered: bool = False
     register_time: int = 0
+    state: str = "unregistered"  # registering, registered, unregistering, unregistered, refused
+
+
+class SipPhone(Protocol):
+    """The boot's SIP side (sip/phone.py): accounts with a server register for real."""
+
+    def registers(self, account: int) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def reconfigure(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -65,8 +78,10 @@ class Boot:
         realm: str,
         mac: str,
         clock: Clock,
+        phone: Callable[[Boot], SipPhone],
     ) -> None:
-        """`config` reads the device's configuration of the moment (an upload replaces it)."""
+        """`config` reads the device's configuration of the moment (an upload replaces it); `phone`
+        makes the boot's SIP side once its calls exist (it becomes their line)."""
         self.clock = clock
         self.started = clock.monotonic()
         self.log = EventLog(clock, self.uptime, lambda: config().tz_shift)
@@ -74,6 +89,7 @@ class Boot:
         self.ports = IoPorts(self.log)
         self.switches = SwitchBank(config().switches, self.log, self.ports, profile.switch_locks, clock)
         self.calls = CallManager(self.log, clock, timings.ring_delay, timings.ring_timeout)
+        self.phone = phone(self)
         self.sip = [SipState() for _ in config().sip]
         self.display: dict[str, DisplayContent] = {}
         self.pcap = PcapRecorder(server_mac=bytes.fromhex(mac.replace("-", "")))
@@ -95,6 +111,7 @@ class Boot:
         if state.registered == registered:
             return False
         state.registered = registered
+        state.state = "registered" if registered else "unregistered"
         if registered:
             state.register_time = int(self.clock.time())
         self.log.emit(

@@ -5,6 +5,7 @@ Plain dataclasses with a JSON form, used for persistence (--state-dir) and by th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -75,6 +76,7 @@ class SwitchConfig:
     type: str = "normal"  # normal | security
     codes: list[str] = field(default_factory=list)  # universal switch codes
     output: str = ""  # the I/O port this switch drives (relay1...)
+    dtmf_code: str = ""  # sent by the answering phone during a call, it activates this switch
 
 
 @dataclass(slots=True)
@@ -82,6 +84,21 @@ class SipAccount:
     number: str = ""
     domain: str = ""
     enabled: bool = False
+    # The SIP server settings of the device's phone page; no registrar: the account does not
+    # register and calls stay scripted through the control API.
+    display_name: str = ""
+    auth_id: str = ""  # empty: the number
+    password: str = ""
+    registrar: str = ""  # host[:port]
+    proxy: str = ""  # host[:port]; empty: the registrar
+    register: bool = True
+    expires: int = 300
+    transport: str = "udp"  # udp | tcp
+
+
+SIP_TEXT_FIELDS: Final = ("display_name", "auth_id", "password", "registrar", "proxy", "transport")
+DTMF_CODE = re.compile(r"^[0-9*#A-D]{1,16}$")
+HOSTPORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[1-9][0-9]{0,4})?$")
 
 
 @dataclass(slots=True)
@@ -125,6 +142,8 @@ class DeviceConfig:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     licence: Licence = field(default_factory=Licence)
     tz_shift: int = 0  # minutes east of UTC
+    ring_duration: int = 0  # seconds an outgoing call may ring; 0: the emulator's default
+    talk_duration: int = 0  # seconds a call may last once answered; 0: no limit
     camera_source: str = "internal"
     card_direction: str = "any"
 
@@ -162,10 +181,21 @@ def config_to_dict(config: DeviceConfig) -> dict[str, Any]:
                 "type": sw.type,
                 "codes": list(sw.codes),
                 "output": sw.output,
+                "dtmf_code": sw.dtmf_code,
             }
             for sw in config.switches
         ],
-        "sip": [{"number": s.number, "domain": s.domain, "enabled": s.enabled} for s in config.sip],
+        "sip": [
+            {
+                "number": s.number,
+                "domain": s.domain,
+                "enabled": s.enabled,
+                **{name: getattr(s, name) for name in SIP_TEXT_FIELDS},
+                "register": s.register,
+                "expires": s.expires,
+            }
+            for s in config.sip
+        ],
         "smtp": {
             "host": config.smtp.host,
             "port": config.smtp.port,
@@ -179,6 +209,8 @@ def config_to_dict(config: DeviceConfig) -> dict[str, Any]:
             "enhanced_audio": config.licence.enhanced_audio,
         },
         "tz_shift": config.tz_shift,
+        "ring_duration": config.ring_duration,
+        "talk_duration": config.talk_duration,
         "camera_source": config.camera_source,
         "card_direction": config.card_direction,
     }
@@ -216,9 +248,7 @@ def config_from_dict(data: dict[str, Any]) -> DeviceConfig:
             for i, sw in enumerate(data["switches"][:SWITCH_COUNT])
         ] + defaults[len(data["switches"]) :]
     if "sip" in data:
-        config.sip = [
-            SipAccount(str(s["number"]), str(s["domain"]), bool(s["enabled"])) for s in data["sip"][:2]
-        ]
+        config.sip = [_sip_account(s) for s in data["sip"][:2]]
     if "smtp" in data:
         config.smtp = SmtpConfig(
             **{k: v for k, v in data["smtp"].items() if k in SmtpConfig.__dataclass_fields__}
@@ -227,10 +257,33 @@ def config_from_dict(data: dict[str, Any]) -> DeviceConfig:
         config.licence = Licence(
             **{k: bool(v) for k, v in data["licence"].items() if k in Licence.__dataclass_fields__}
         )
-    for key in ("tz_shift",):
+    for key in ("tz_shift", "ring_duration", "talk_duration"):
         if key in data:
-            config.tz_shift = int(data[key])
+            setattr(config, key, int(data[key]))
+    if not 0 <= config.ring_duration <= 600 or not 0 <= config.talk_duration <= 86_400:
+        raise ValueError("ring_duration must be 0-600 and talk_duration 0-86400 seconds")
+    for switch in config.switches:
+        if switch.dtmf_code and not DTMF_CODE.match(str(switch.dtmf_code)):
+            raise ValueError("a switch's dtmf_code is 1 to 16 of 0-9 * # A-D")
     for key in ("camera_source", "card_direction"):
         if key in data:
             setattr(config, key, str(data[key]))
     return config
+
+
+def _sip_account(data: dict[str, Any]) -> SipAccount:
+    account = SipAccount(str(data["number"]), str(data["domain"]), bool(data["enabled"]))
+    for name in SIP_TEXT_FIELDS:
+        if name in data:
+            setattr(account, name, str(data[name]))
+    account.register = bool(data.get("register", True))
+    account.expires = int(data.get("expires", account.expires))
+    for name in ("registrar", "proxy"):
+        value = getattr(account, name)
+        if value and not HOSTPORT.match(value):
+            raise ValueError(f"sip {name} must be host or host:port")
+    if account.transport not in ("udp", "tcp"):
+        raise ValueError("sip transport must be udp or tcp")
+    if not 10 <= account.expires <= 86_400:
+        raise ValueError("sip expires must be 10 to 86400 seconds")
+    return account

@@ -135,6 +135,8 @@ async def sip(device: Device, body: dict[str, Any]) -> web.Response:
     registered = _field(body, "registered", bool)
     if not 1 <= account <= len(device.config.sip):
         raise Invalid(f"account must be 1 to {len(device.config.sip)}")
+    if device.boot.phone.registers(account):
+        raise Invalid(f"account {account} registers with its SIP server; its state is the network's")
     Panel(device).sip(account, registered)
     return _no_content()
 
@@ -151,7 +153,10 @@ async def state(device: Device, body: dict[str, Any]) -> web.Response:
         "upTime": int(boot.uptime()),
         "switches": boot.switches.states(),
         "io": boot.ports.states(),
-        "sip": [{"account": n, "registered": s.registered} for n, s in enumerate(boot.sip, start=1)],
+        "sip": [
+            {"account": n, "registered": s.registered, "state": s.state}
+            for n, s in enumerate(boot.sip, start=1)
+        ],
         "calls": boot.calls.snapshot(),
         "subscriptions": [
             {"id": s.id, "queued": len(s.queue), "duration": s.duration, "filter": sorted(s.filter or ())}

@@ -29,6 +29,7 @@ from .envelope import failure
 from .errors import PROCESSING, ApiError
 from .identity import Identity, identity_for_port
 from .profile import Profile, get_profile
+from .sip.phone import Phone
 from .switches import SwitchBank
 
 # The panel's answer to one request of its listeners (router.handle, given by compose.py).
@@ -202,6 +203,7 @@ class EmulatedDevice:
         await self._bind()
         self.save()  # identity and certificate are kept from the first start on
         self._power_on()
+        await self.boot.phone.start()
 
     async def stop(self) -> None:
         self._cancel_pending_change()
@@ -212,6 +214,7 @@ class EmulatedDevice:
             self._rebooting = None
         await self._unbind()
         if self._boot is not None:
+            await self._boot.phone.stop()  # hang up, unregister
             self._boot.close()
             self._boot = None
 
@@ -232,6 +235,7 @@ class EmulatedDevice:
         self._cancel_pending_change()  # power lost within the interval: the change is lost
         await self._unbind()
         if self._boot is not None:
+            await self._boot.phone.stop()  # hang up, unregister
             self._boot.close()
             self._boot = None
         if before_power_on is not None:
@@ -239,14 +243,23 @@ class EmulatedDevice:
         await clocks.sleep(self.clock, self.timings.restart_downtime)
         await self._bind()
         self._power_on()
+        await self.boot.phone.start()
 
     def _power_on(self) -> None:
-        self._boot = Boot(lambda: self.config, self.profile, self.timings, self.realm, self.mac, self.clock)
+        self._boot = Boot(
+            lambda: self.config,
+            self.profile,
+            self.timings,
+            self.realm,
+            self.mac,
+            self.clock,
+            phone=lambda boot: Phone(self, boot),  # SIP accounts with a server register for real
+        )
         # The manual: DeviceState startup is always the first event after a start.
         self._boot.log.emit("DeviceState", {"state": "startup"})
         for number, account in enumerate(self.config.sip, start=1):
-            if account.enabled and account.number:
-                self._boot.set_registration(number, True)
+            if account.enabled and account.number and not self._boot.phone.registers(number):
+                self._boot.set_registration(number, True)  # scripted: no SIP server configured
 
     async def _bind(self) -> None:
         loop = asyncio.get_running_loop()
@@ -321,6 +334,7 @@ class EmulatedDevice:
         self._pending_change = None
 
     def _replace_config(self, config: DeviceConfig) -> None:
+        sip_changed = (config.sip, config.ring_duration) != (self.config.sip, self.config.ring_duration)
         self.config = config
         if self._boot is not None:
             self._boot.switches.close()
@@ -330,6 +344,8 @@ class EmulatedDevice:
             self._boot.sip = [
                 self._boot.sip[i] if i < len(self._boot.sip) else SipState() for i in range(len(config.sip))
             ]
+            if sip_changed:
+                self._boot.spawn(self._boot.phone.reconfigure())  # register with the new SIP settings
         self.save()
 
     def save(self) -> None:

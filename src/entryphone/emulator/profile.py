@@ -68,7 +68,7 @@ PROFILES: dict[ProfileName, Profile] = {
         directory=True,
         mac_in_info=True,
         switch_locks=True,
-        events=(*EVENTS_2_21, "ApiAccessRequested"),
+        events=(*EVENTS_2_21, "ApiAccessRequested", "DtmfPressed"),  # DtmfPressed: the latest manual
         services=tuple(Service),
     ),
 }
