@@ -49,6 +49,7 @@ def demo(
 async def _run(settings: Settings, count: int, panel_port: int) -> None:
     from entryphone.app import create_app
     from entryphone.emulator import EmulatorFleet, Timings
+    from entryphone.observability.logs import log_config
 
     state_dir = settings.data_dir / "emulator"
     # Restarts take the panel away for 3 s, as a real one would for longer; the identity persists
@@ -64,7 +65,13 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
         with console.status("Preparing demo data"):
             data = await _seed(settings, fleet, panel_port)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                log_config=log_config("warning"),  # no credential reaches a log line
+            )
         )
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers no event

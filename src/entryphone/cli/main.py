@@ -17,6 +17,8 @@ from entryphone.context import AppContext
 from entryphone.db import migrate
 from entryphone.emulator.cli import app as emulator_app
 from entryphone.models import Role
+from entryphone.observability.logs import configure as configure_logging
+from entryphone.observability.logs import log_config
 
 app = typer.Typer(help="entryphone: intercom platform for operators.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -50,7 +52,13 @@ def serve(
         settings.port = port
     if settings.is_sqlite:
         migrate.upgrade(settings)  # the embedded default migrates itself; PostgreSQL is upgraded explicitly
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_level),  # no credential reaches a log line
+    )
 
 
 @app.command()
@@ -63,6 +71,7 @@ def supervisor() -> None:
     from entryphone.pushes import start_push_hub
 
     settings = load_settings()
+    configure_logging(settings.log_level)
     if settings.is_sqlite:
         migrate.upgrade(settings)
 
