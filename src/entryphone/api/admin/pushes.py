@@ -3,8 +3,8 @@ online or offline, key sync results, alerts (tamper, door forced or held open).
 
 The admin token comes in the Authorization header or, for browsers, in `Sec-WebSocket-Protocol`
 (`entryphone.v1, bearer.<token>`) or as the first message `{"token": "..."}` (`?token=` still works).
-The first message is `{"event": "subscribed", "channel": "admins"}`; every push then arrives as `{"channel", "event",
-"data"}`.
+The first message is `{"event": "subscribed", "channel": "admins"}`; every push then arrives as
+`{"channel", "event", "data"}`.
 """
 
 from __future__ import annotations
