@@ -137,6 +137,13 @@ class LoginPolicy:
     max_sessions: int
     max_failures: int
     lockout: timedelta
+    # Password spraying: failed attempts from one client address, over any logins.
+    max_failures_per_address: int | None = None
+
+
+# Per-address counts share the throttle table with per-login ones under a key no login can take
+# (logins never hold control characters: api/types.Text, `users create`).
+ADDRESS_KEY_PREFIX = "\x1faddress:"
 
 
 async def resident_login(
@@ -147,19 +154,27 @@ async def resident_login(
     policy: LoginPolicy,
     end_session_id: int | None = None,
     device_name: str = "",
+    address: str | None = None,
 ) -> tuple[Account, IssuedToken]:
     """POST /api/v1/token: check the throttle, the password and the session limit, then issue a token.
 
     Every attempt is counted (atomically) before the password is checked, so a parallel burst gets
     no more guesses than `max_failures`; the caller commits on TooManyRequests and ValidationFailed
-    too, so the count and the lock persist."""
+    too, so the count and the lock persist.
+
+    With an `address` and `policy.max_failures_per_address`, the client address is throttled the
+    same way over all the logins it tries (a success does not count against it), so one address
+    cannot try a password across many logins."""
     now = utcnow()
-    attempts, locked_until = await repository.count_login_attempt(session, login, now, now - policy.lockout)
-    if locked_until is not None and locked_until > now:
-        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
-    if attempts > policy.max_failures:
-        await repository.lock_login(session, login, now + policy.lockout)
-        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
+    address_key = ADDRESS_KEY_PREFIX + address if address and policy.max_failures_per_address else None
+    if address_key is not None and policy.max_failures_per_address is not None:
+        await _count_attempt(session, address_key, policy.max_failures_per_address, policy, now)
+    try:
+        attempts = await _count_attempt(session, login, policy.max_failures, policy, now)
+    except TooManyRequests:
+        if address_key is not None:  # no password was tried: not a guess against the address
+            await repository.forgive_login_attempt(session, address_key)
+        raise
 
     account = await repository.get_by_login(session, login)
     password_ok = verify_password(account.password_hash if account else None, password)
@@ -168,6 +183,8 @@ async def resident_login(
             await repository.lock_login(session, login, now + policy.lockout)
         raise ValidationFailed.one("login", "These credentials do not match our records.")
     await repository.clear_login_attempts(session, login)
+    if address_key is not None:
+        await repository.forgive_login_attempt(session, address_key)
 
     if (
         end_session_id is not None
@@ -178,6 +195,19 @@ async def resident_login(
     if len(live) >= policy.max_sessions:
         raise TooManySessions(session_id=live[0].id)
     return account, await issue_token(session, account, name=device_name)
+
+
+async def _count_attempt(
+    session: AsyncSession, key: str, max_failures: int, policy: LoginPolicy, now: datetime
+) -> int:
+    """Count one attempt under `key`; TooManyRequests while it is locked or once over the limit."""
+    attempts, locked_until = await repository.count_login_attempt(session, key, now, now - policy.lockout)
+    if locked_until is not None and locked_until > now:
+        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
+    if attempts > max_failures:
+        await repository.lock_login(session, key, now + policy.lockout)
+        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
+    return attempts
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

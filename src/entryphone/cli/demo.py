@@ -71,6 +71,7 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
                 port=settings.port,
                 log_level="warning",
                 log_config=log_config("warning"),  # no credential reaches a log line
+                proxy_headers=False,  # the app decides whom to believe: ENTRYPHONE_TRUSTED_PROXIES
             )
         )
         serving = asyncio.create_task(server.serve())

@@ -58,6 +58,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         log_config=log_config(settings.log_level),  # no credential reaches a log line
+        proxy_headers=False,  # the app decides whom to believe: ENTRYPHONE_TRUSTED_PROXIES
     )
 
 
