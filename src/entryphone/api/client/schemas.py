@@ -131,23 +131,24 @@ class TimetableOut(_Wire):
 
 
 class CameraOut(BaseModel):
-    """The camera summary of the client intercom object. Fields the platform's camera registry keeps
-    and entryphone does not (coordinates, billing, archive flags) are null."""
+    """The camera summary of the client intercom object, with every key of the platform's page. Keys
+    the platform's camera registry keeps and entryphone does not hold their type's empty value
+    (false, ""), or null where the page documents null (coordinates, billing id)."""
 
     id: int
     group_id: int | None
     status: str
     type: str
-    start_at: str | None = None
-    created_at: str | None
+    start_at: str = ""
+    created_at: str
     billing_id: int | None = None
     pretty_name: str
     lat: float | None = None
     lng: float | None = None
     azimuth: float | None = None
-    is_archive_recording: bool | None = None
-    is_bridge: bool | None = None
-    is_favorite: bool | None = None
+    is_archive_recording: bool = False
+    is_bridge: bool = False
+    is_favorite: bool = False
     user_status: str
     name: str
 
@@ -158,7 +159,7 @@ class CameraOut(BaseModel):
             group_id=camera.group_id,
             status=camera.status,
             type=camera.type,
-            created_at=plain(camera.created_at),
+            created_at=plain(camera.created_at) or "",
             pretty_name=camera.name,
             user_status=camera.status,
             name=camera.name,
