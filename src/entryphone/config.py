@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     reconnect_max_seconds: float = Field(default=60.0, ge=0.1, le=3600.0)
     # How long a human-waited command (open door, snapshot) may take on the device.
     command_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
+    # The longest MJPEG stream (`/snapshot?fps=`) one request gets; the app reconnects for more. A
+    # stream also ends as soon as its client goes away.
+    video_stream_max_seconds: float = Field(default=600.0, ge=1.0, le=86_400.0)
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
