@@ -13,6 +13,7 @@ from entryphone.api import admin, billing, client
 from entryphone.api.cached_reads import CachedReadsMiddleware
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
+from entryphone.api.openapi import document_statuses
 from entryphone.api.reply_cache import ReplyCache
 from entryphone.config import Settings
 from entryphone.context import AppContext
@@ -69,6 +70,7 @@ def create_app(
     )
     install_error_handlers(app)
     document_error_shapes(app)
+    document_statuses(app)
     metrics = Metrics()
     # Innermost: cache hits still pass the body limit and are timed like any request.
     app.add_middleware(CachedReadsMiddleware, reads=admin.CACHED_READS, metrics=metrics)
