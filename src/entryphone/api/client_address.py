@@ -10,13 +10,12 @@ from starlette.requests import HTTPConnection
 
 from entryphone.config import Settings
 
-UNKNOWN = "unknown"
 
-
-def client_address(connection: HTTPConnection, settings: Settings) -> str:
+def client_address(connection: HTTPConnection, settings: Settings) -> str | None:
+    """None when the peer has no IP address (a Unix socket): such callers are not counted together."""
     peer = _parse(connection.client.host if connection.client else "")
     if peer is None:
-        return UNKNOWN
+        return None
     trusted = settings.trusted_proxy_networks()
     if not _within(peer, trusted):
         return str(peer)
