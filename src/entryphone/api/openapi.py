@@ -118,7 +118,9 @@ def _document(path: str, method: str, operation: dict[str, Any]) -> None:
     else:
         operation["security"] = [{scheme: []}]
         responses.setdefault("401", _reply("401", ErrorBody))
-    if "{" in path:
+    # 404: an id in the path, or objects named by the body or the query (billing's id/mac, ids[]).
+    names_objects = any(p.get("in") == "query" and re.search(r"id|mac", p["name"]) for p in parameters)
+    if "{" in path or method != "get" or names_objects:
         responses.setdefault("404", _reply("404", ErrorBody))
     if method in BODY_METHODS:
         responses.setdefault("413", _reply("413", ErrorBody))
