@@ -14,6 +14,7 @@ from entryphone.api.cached_reads import CachedReadsMiddleware
 from entryphone.api.docs import install_docs
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
+from entryphone.api.openapi import document_statuses
 from entryphone.api.reply_cache import ReplyCache
 from entryphone.api.routing import JsonBodyMiddleware
 from entryphone.config import Settings
@@ -75,6 +76,7 @@ def create_app(
     install_docs(app)
     install_error_handlers(app)
     document_error_shapes(app)
+    document_statuses(app)
     metrics = Metrics()
     # Innermost: cache hits still pass the body limit and are timed like any request.
     app.add_middleware(JsonBodyMiddleware)

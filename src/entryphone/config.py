@@ -6,6 +6,7 @@ import os
 import secrets
 import socket
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     max_sessions_per_user: int = Field(default=10, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=300, ge=1)
+    # Password spraying: failed logins from one client address (over any logins) within the lock-out
+    # window before the address is locked too. The address is the TCP peer, or, when the peer is one of
+    # `trusted_proxies` (comma-separated addresses or CIDR networks), the nearest untrusted address of
+    # `forwarded_header`. The header is never read from anyone else.
+    login_max_failures_per_address: int = Field(default=50, ge=1)
+    trusted_proxies: str = ""
+    forwarded_header: str = Field(default="X-Forwarded-For", min_length=1, max_length=64)
 
     # The operator's console (/console): a session ends after this many idle seconds; its cookie is
     # marked Secure when the request came over HTTPS, or always with console_secure_cookie (behind a
@@ -91,9 +99,13 @@ class Settings(BaseSettings):
     reconnect_max_seconds: float = Field(default=60.0, ge=0.1, le=3600.0)
     # How long a human-waited command (open door, snapshot) may take on the device.
     command_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
+    # The longest MJPEG stream (`/snapshot?fps=`) one request gets; the app reconnects for more. A
+    # stream also ends as soon as its client goes away.
+    video_stream_max_seconds: float = Field(default=600.0, ge=1.0, le=86_400.0)
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
+        self.trusted_proxy_networks()  # a typo in the list fails at start, not at the first login
         if not self.node_id:
             self.node_id = f"{socket.gethostname()}:{os.getpid()}"
         if not self.database_url:
@@ -104,6 +116,18 @@ class Settings(BaseSettings):
                 "ENTRYPHONE_SECRET_KEY is required in production: it encrypts device and SIP secrets at rest"
             )
         return self
+
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        networks = []
+        for item in self.trusted_proxies.split(","):
+            if item.strip():
+                try:
+                    networks.append(ip_network(item.strip(), strict=False))
+                except ValueError:
+                    raise ValueError(
+                        f"ENTRYPHONE_TRUSTED_PROXIES: {item.strip()!r} is not an address or network"
+                    ) from None
+        return tuple(networks)
 
     @property
     def is_sqlite(self) -> bool:

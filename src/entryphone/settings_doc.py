@@ -47,6 +47,14 @@ DESCRIPTIONS = {
     "MAX_SESSIONS_PER_USER": "Live tokens one resident may hold (client API login).",
     "LOGIN_MAX_FAILURES": "Failed resident logins before the login is locked.",
     "LOGIN_LOCKOUT_SECONDS": "How long a locked login stays locked.",
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": "Failed password logins from one client address, over any logins,"
+    " within LOGIN_LOCKOUT_SECONDS; one more locks the address (429). Successes do not count.",
+    "TRUSTED_PROXIES": "Comma-separated addresses or CIDR networks of your reverse proxies; only from"
+    " them is the client address read from FORWARDED_HEADER. An invalid entry stops the start.",
+    "FORWARDED_HEADER": "Header the trusted proxy writes the client address into (`X-Forwarded-For`,"
+    " `X-Real-IP` or RFC 7239 `Forwarded`).",
+    "VIDEO_STREAM_MAX_SECONDS": "Longest MJPEG stream (`/snapshot?fps=`) one request gets; it also ends"
+    " when the client goes away.",
     "MAX_BODY_BYTES": "Larger request bodies are refused with 413 before parsing.",
     "REQUEST_READ_TIMEOUT": "Seconds a client has to send a whole request (headers and body);"
     " then the connection is closed.",

@@ -13,6 +13,7 @@ from entryphone.devices import (
     DeviceRejected,
     DeviceUnreachable,
 )
+from entryphone.devices.errors import ResolutionNotOffered
 from entryphone.emulator.config import Service
 from tests.devices.drivers import driver_for
 from tests.helios.emulated import StartDevice, client_for
@@ -82,9 +83,14 @@ async def test_snapshot_and_stream(session: Session, start_device: StartDevice) 
 async def test_device_rejection_keeps_code_and_param(session: Session, start_device: StartDevice) -> None:
     driver = driver_for(session, await start_device("2.21"))
     with pytest.raises(DeviceRejected) as caught:
-        await driver.snapshot(width=1, height=1)
-    assert caught.value.code == 12 and caught.value.param in ("width", "height")
+        async with driver.stream_video(fps=99):
+            pass
+    assert caught.value.code == 12 and caught.value.param == "fps"
     assert caught.value.description == "invalid parameter value"
+    # A size the camera does not offer is refused before the device is asked (a 422 in the API).
+    with pytest.raises(ResolutionNotOffered) as refused:
+        await driver.snapshot(width=1, height=1)
+    assert (640, 480) in refused.value.offered
 
 
 async def test_wrong_password_is_auth_failed(session: Session, start_device: StartDevice) -> None:

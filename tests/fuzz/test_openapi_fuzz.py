@@ -10,7 +10,9 @@ fuzzer sends can make the app contact a device (the only traffic is loopback HTT
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +21,8 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis import checks
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 
 from entryphone.app import create_app
@@ -43,9 +46,117 @@ DEVICE_OR_STREAM = r"/snapshot$|/open-door$|/restart$|/config-backup$|/sync-keys
 # The app's own OpenAPI document (the served /openapi.json is checked to be this very document).
 OPENAPI = create_app(Settings(secret_key="openapi-only-" + "x" * 32), startup_hooks=[]).openapi()  # type: ignore[arg-type]
 schema = schemathesis.openapi.from_dict(OPENAPI).exclude(path_regex=DEVICE_OR_STREAM)
-response_schema_conformance = schemathesis.checks.response_schema_conformance  # type: ignore[attr-defined]
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+
+@dataclass(frozen=True)
+class Excused:
+    """A failure the fuzzer reports that is the documented behaviour: a business rule it cannot know."""
+
+    check: str  # the failure's title, e.g. "Schema-valid request rejected"
+    operation: str  # regex on "METHOD /path"
+    reply: str  # regex on the reply body
+    reason: str
+
+
+REJECTED = "Schema-valid request rejected"
+EXCUSED = [
+    Excused(
+        REJECTED,
+        r"POST /api/admin/v1/intercoms$",
+        r"title field is required|vendor|model|serial|mac",
+        "title (or name) and vendor are required on create, and a model must be of its vendor; "
+        "the schema keeps them optional because `name` stands for `title` (docs/api/admin.md)",
+    ),
+    Excused(
+        REJECTED,
+        r"POST /api/v1/billing/intercoms$",
+        r"group_id|group_external_id",
+        "group_id or group_external_id: one of the two is required (docs/api/billing.md)",
+    ),
+    Excused(
+        REJECTED,
+        r"(PATCH|DELETE) /api/v1/billing/intercoms$",
+        r"\"(id|mac)\"",
+        "id or mac identifies the intercom: one of the two is required (the billing page)",
+    ),
+    Excused(
+        REJECTED,
+        r"GET /api/v1/billing/intercoms/show$",
+        r"One of id, mac or external_id",
+        "one of id, mac or external_id is required",
+    ),
+    Excused(
+        REJECTED,
+        r"PATCH /api/v1/billing/intercom-flats$",
+        r"\"flat(_id)?\"",
+        "flat or flat_id names the flat: one of the two is required",
+    ),
+    Excused(
+        REJECTED,
+        r"POST .*/intercom/\{intercom[^}]*\}/codes$",
+        r"must be a date in the future",
+        "a temporary code's expired_at must lie in the future: a rule of the moment a schema cannot state",
+    ),
+    Excused(
+        REJECTED,
+        r"POST /api/v1/token$",
+        r"credentials do not match",
+        "a login and password the schema allows but no account has: 422 on login by design",
+    ),
+]
+
+
+def excused(failure: Failure, case: schemathesis.Case[Any], response: Any) -> bool:
+    label = f"{case.method.upper()} {case.path}"
+    return any(
+        failure.title == item.check
+        and re.search(item.operation, label)
+        and re.search(item.reply, response.text)
+        for item in EXCUSED
+    )
+
+
+def excusing(check: Any) -> Any:
+    """The check, with the failures listed in EXCUSED let through (schemathesis collects failures
+    itself, so they are filtered where they are raised)."""
+
+    def wrapped(ctx: Any, response: Any, case: schemathesis.Case[Any]) -> bool | None:
+        try:
+            return check(ctx, response, case)  # type: ignore[no-any-return]
+        except Failure as failure:
+            if excused(failure, case, response):
+                return None
+            raise
+        except FailureGroup as group:
+            left = [failure for failure in group.exceptions if not excused(failure, case, response)]
+            if left:
+                raise FailureGroup(left, group.message) from None
+            return None
+
+    wrapped.__name__ = check.__name__
+    return wrapped
+
+
+# Every built-in check but the timed one (max_response_time: benchmarks are bench/'s job). The
+# stateful ones (use_after_free, ensure_resource_availability) see single calls here.
+CHECKS = [
+    excusing(check)
+    for check in (
+        checks.not_a_server_error,
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_headers_conformance,
+        checks.response_schema_conformance,
+        checks.negative_data_rejection,
+        checks.positive_data_acceptance,
+        checks.missing_required_header,
+        checks.unsupported_method,
+        checks.allow_header_conformance,
+        checks.ignored_auth,
+        checks.use_after_free,
+        checks.ensure_resource_availability,
+    )
+]
 
 
 async def _fleet_without_drivers(context: AppContext) -> Callable[[], Awaitable[None]]:
@@ -62,6 +173,30 @@ def fuzz_server(settings: Settings) -> Iterator[RunningServer]:
         yield running
     finally:
         running.stop()
+
+
+# The surface tokens of the module's run, read by the auth provider below.
+TOKENS: dict[str, str] = {}
+
+
+@schema.auth()
+class SurfaceToken:
+    """Authentication through the declared security scheme: the bearer token of the operation's
+    surface (schemathesis then knows auth is applied, and its ignored_auth check sends none)."""
+
+    def get(self, case: schemathesis.Case[Any], ctx: Any) -> str | None:
+        return TOKENS.get(surface_of(case.path))
+
+    def set(self, case: schemathesis.Case[Any], data: str, ctx: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def surface_of(path: str) -> str:
+    if path.startswith("/api/admin/"):
+        return "admin"
+    if path.startswith("/api/v1/billing"):
+        return "billing"
+    return "resident"
 
 
 @pytest.fixture(scope="module")
@@ -81,29 +216,14 @@ def tokens(settings: Settings, fuzz_server: RunningServer) -> dict[str, str]:
             json={"flat_id": helpers.flat_id(settings, 1, 1), "expired_at": SOON},
         )
         assert code.status_code in (200, 201), code.text
-    return {"admin": admin.token, "billing": billing.token, "resident": resident.token}
+    TOKENS.update(admin=admin.token, billing=billing.token, resident=resident.token)
+    return dict(TOKENS)
 
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
-
-
-def surface_headers(path: str, tokens: dict[str, str]) -> dict[str, str]:
-    if path.startswith("/api/admin/"):
-        return {"Authorization": f"Bearer {tokens['admin']}"}
-    if path.startswith("/api/v1/billing"):
-        return {"Authorization": f"Bearer {tokens['billing']}"}
-    if path.startswith("/api/v1/"):
-        # Valid client headers: header fuzzing is tests/api/test_token_login.py's job; here the
-        # generated bodies, paths and queries must reach the handlers.
-        return {
-            "Authorization": f"Bearer {tokens['resident']}",
-            "X-Client": "web",
-            "X-UUID": "fuzz-phone",
-        }
-    return {}
 
 
 def test_the_served_openapi_is_the_fuzzed_one(fuzz_server: RunningServer) -> None:
@@ -137,6 +257,7 @@ def test_no_server_error_and_replies_match_their_schema(
     tokens: dict[str, str],
     http: requests.Session,
 ) -> None:
-    headers = surface_headers(case.path, tokens)
-    response = case.call(base_url=fuzz_server.url, session=http, headers=headers, timeout=30)
-    case.validate_response(response, checks=CHECKS, headers=headers)
+    # Headers (X-Client, X-UUID), bodies, paths and queries are all generated, valid and invalid;
+    # the token comes from the auth provider above.
+    response = case.call(base_url=fuzz_server.url, session=http, timeout=30)
+    case.validate_response(response, checks=CHECKS)

@@ -31,7 +31,9 @@ def start_server(settings: Settings, startup_hooks: list[StartupHook] | None = N
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = create_app(settings, startup_hooks=startup_hooks)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    # As `entryphone serve` runs it: the app, not uvicorn, decides whom to believe about the client's
+    # address (ENTRYPHONE_TRUSTED_PROXIES).
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

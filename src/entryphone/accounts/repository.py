@@ -204,6 +204,12 @@ async def lock_login(session: AsyncSession, login: str, until: datetime) -> None
     await session.execute(statement)
 
 
+async def forgive_login_attempt(session: AsyncSession, key: str) -> None:
+    """Take back one counted attempt (a successful login does not count against its address)."""
+    failures = case((LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0)
+    await session.execute(update(LoginThrottle).where(LoginThrottle.login == key).values(failures=failures))
+
+
 async def clear_login_attempts(session: AsyncSession, login: str) -> None:
     await session.execute(delete(LoginThrottle).where(LoginThrottle.login == login))
 

@@ -173,6 +173,13 @@ class LoginPolicy:
     max_sessions: int
     max_failures: int
     lockout: timedelta
+    # Password spraying: failed attempts from one client address, over any logins.
+    max_failures_per_address: int | None = None
+
+
+# Per-address counts share the throttle table with per-login ones under a key no login can take
+# (logins never hold control characters: api/types.Text, `users create`).
+ADDRESS_KEY_PREFIX = "\x1faddress:"
 
 
 async def resident_login(
@@ -183,14 +190,19 @@ async def resident_login(
     policy: LoginPolicy,
     end_session_id: int | None = None,
     device_name: str = "",
+    address: str | None = None,
 ) -> tuple[Account, IssuedToken]:
     """POST /api/v1/token: check the throttle, the password and the session limit, then issue a token.
 
     Every attempt is counted (atomically) before the password is checked, so a parallel burst gets
     no more guesses than `max_failures`; the caller commits on TooManyRequests and ValidationFailed
-    too, so the count and the lock persist."""
+    too, so the count and the lock persist.
+
+    With an `address` and `policy.max_failures_per_address`, the client address is throttled the
+    same way over all the logins it tries (a success does not count against it), so one address
+    cannot try a password across many logins."""
     now = utcnow()
-    account = await _check_credentials(session, login, password, policy, Role.resident, now)
+    account = await _check_credentials(session, login, password, policy, Role.resident, now, address)
     if (
         end_session_id is not None
         and await repository.revoke_tokens(session, account.id, now, token_id=end_session_id) == 0
@@ -203,18 +215,28 @@ async def resident_login(
 
 
 async def _check_credentials(
-    session: AsyncSession, login: str, password: str, policy: LoginPolicy, role: Role, now: datetime
+    session: AsyncSession,
+    login: str,
+    password: str,
+    policy: LoginPolicy,
+    role: Role,
+    now: datetime,
+    address: str | None = None,
 ) -> Account:
-    """The throttle and the password check every sign-in shares (client API, operator's console).
+    """The throttles and the password check every sign-in shares (client API, operator's console).
 
-    Every attempt is counted (atomically) before the password is checked; an account of another
-    role reads exactly like a wrong password."""
-    attempts, locked_until = await repository.count_login_attempt(session, login, now, now - policy.lockout)
-    if locked_until is not None and locked_until > now:
-        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
-    if attempts > policy.max_failures:
-        await repository.lock_login(session, login, now + policy.lockout)
-        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
+    Every attempt is counted (atomically) before the password is checked, under the login and, with
+    an `address` and `policy.max_failures_per_address`, under the client address too (a success does
+    not count against the address); an account of another role reads exactly like a wrong password."""
+    address_key = ADDRESS_KEY_PREFIX + address if address and policy.max_failures_per_address else None
+    if address_key is not None and policy.max_failures_per_address is not None:
+        await _count_attempt(session, address_key, policy.max_failures_per_address, policy, now)
+    try:
+        attempts = await _count_attempt(session, login, policy.max_failures, policy, now)
+    except TooManyRequests:
+        if address_key is not None:  # no password was tried: not a guess against the address
+            await repository.forgive_login_attempt(session, address_key)
+        raise
 
     account = await repository.get_by_login(session, login)
     password_ok = verify_password(account.password_hash if account else None, password)
@@ -223,6 +245,8 @@ async def _check_credentials(
             await repository.lock_login(session, login, now + policy.lockout)
         raise ValidationFailed.one("login", "These credentials do not match our records.")
     await repository.clear_login_attempts(session, login)
+    if address_key is not None:
+        await repository.forgive_login_attempt(session, address_key)
     return account
 
 
@@ -232,12 +256,12 @@ CONSOLE_SURFACE = "console"
 
 
 async def console_login(
-    session: AsyncSession, *, login: str, password: str, policy: LoginPolicy
+    session: AsyncSession, *, login: str, password: str, policy: LoginPolicy, address: str | None = None
 ) -> IssuedToken:
     """Sign an administrator in to the console: the same throttle and check as the client API's
     login, for admin accounts only. The caller commits on refusal too (the count persists)."""
     now = utcnow()
-    account = await _check_credentials(session, login, password, policy, Role.admin, now)
+    account = await _check_credentials(session, login, password, policy, Role.admin, now, address)
     token = new_token()
     record = ApiToken(
         account_id=account.id,
@@ -276,6 +300,19 @@ async def console_session(session: AsyncSession, token: str, idle: timedelta) ->
 
 async def console_logout(session: AsyncSession, principal: Principal) -> None:
     await repository.revoke_tokens(session, principal.account_id, utcnow(), token_id=principal.token_id)
+
+
+async def _count_attempt(
+    session: AsyncSession, key: str, max_failures: int, policy: LoginPolicy, now: datetime
+) -> int:
+    """Count one attempt under `key`; TooManyRequests while it is locked or once over the limit."""
+    attempts, locked_until = await repository.count_login_attempt(session, key, now, now - policy.lockout)
+    if locked_until is not None and locked_until > now:
+        raise TooManyRequests(retry_after=_seconds_until(locked_until, now))
+    if attempts > max_failures:
+        await repository.lock_login(session, key, now + policy.lockout)
+        raise TooManyRequests(retry_after=_seconds_until(now + policy.lockout, now))
+    return attempts
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

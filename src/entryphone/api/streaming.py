@@ -1,8 +1,10 @@
 """Camera replies shared by the admin and client surfaces: one JPEG, or the panel's MJPEG stream
-proxied chunk by chunk (never buffered whole; the device stream closes when the client leaves)."""
+proxied chunk by chunk (never buffered whole). The device stream closes when the client leaves or
+after ENTRYPHONE_VIDEO_STREAM_MAX_SECONDS, whichever comes first."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -10,7 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
-from entryphone.fleet.commands import FleetCommands
+from entryphone.context import AppContext
+from entryphone.fleet.runtime import commands_of
+from entryphone.observability.metrics import SERVICE_NAME as METRICS
+from entryphone.observability.metrics import Metrics
 
 IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"image/jpeg": {}, "multipart/x-mixed-replace": {}}}
@@ -35,7 +40,9 @@ async def _camera_query(
 CameraParams = Annotated[CameraQuery, Depends(_camera_query)]
 
 
-async def camera_reply(commands: FleetCommands, intercom_id: int, query: CameraQuery) -> Response:
+async def camera_reply(context: AppContext, intercom_id: int, query: CameraQuery) -> Response:
+    """width and height must be a size the panel's camera offers (else 422 on both)."""
+    commands = commands_of(context)
     fps, width, height = query.fps, query.width, query.height
     if fps is None:
         frame = await commands.snapshot(intercom_id, width, height)
@@ -45,11 +52,27 @@ async def camera_reply(commands: FleetCommands, intercom_id: int, query: CameraQ
     opened = commands.video(intercom_id, fps, width, height)
     stream = await opened.__aenter__()  # errors (offline panel, no camera) surface before the 200
 
+    metrics: Metrics | None = context.services.get(METRICS)
+    longest = context.settings.video_stream_max_seconds
+
     async def body() -> AsyncIterator[bytes]:
+        if metrics is not None:
+            metrics.video_streams.inc()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + longest
+        chunks = stream.chunks().__aiter__()
         try:
-            async for chunk in stream.chunks():
+            # Each wait is bounded by what is left, so a silent panel cannot hold the stream open.
+            while (left := deadline - loop.time()) > 0:
+                try:
+                    chunk = await asyncio.wait_for(anext(chunks), left)
+                except (StopAsyncIteration, TimeoutError):
+                    break
                 yield chunk
         finally:
+            # Also reached when the client goes away: the server cancels this body.
+            if metrics is not None:
+                metrics.video_streams.dec()
             await opened.__aexit__(None, None, None)
 
     return StreamingResponse(body(), media_type=stream.content_type, headers={"Cache-Control": "no-store"})

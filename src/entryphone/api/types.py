@@ -36,6 +36,21 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class _NoControlCharsSchema:
+    """Declares in the JSON schema what `_no_control_chars` enforces, so clients and fuzzers know."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        declared = handler(schema)
+        declared["pattern"] = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+        return declared
+
+
+NO_CONTROL_CHARS = (AfterValidator(_no_control_chars), _NoControlCharsSchema())
+
+
 def _strict_bool(value: object) -> object:
     """Accept JSON booleans and the strings/ints Laravel's `boolean` rule accepts; nothing else."""
     if isinstance(value, bool):
@@ -51,9 +66,12 @@ _INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]{1,19}\s*")
 
 
 def _integer(value: object) -> object:
-    """Laravel's `integer` rule: a JSON integer or a string of one ("10"); the strict int check
-    after this refuses booleans, fractions and anything else."""
+    """Laravel's `integer` rule: a JSON integer, a number without a fraction (`10.0`: JSON Schema's
+    integer too, and PHP's FILTER_VALIDATE_INT takes it) or a string of digits ("10"); the strict
+    int check after this refuses booleans, fractions and anything else."""
     if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID:
         return int(value)
     return value
 
@@ -87,14 +105,12 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 Int = Annotated[int, Integer(-MAX_DB_INT, MAX_DB_INT)]
 NonNegativeInt = Annotated[int, Integer(0, MAX_DB_INT)]
 Bool = Annotated[bool, BeforeValidator(_strict_bool), _BOOL_SCHEMA]
-Text = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_control_chars)]
+Text = Annotated[str, StringConstraints(max_length=255), *NO_CONTROL_CHARS]
 Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
-    AfterValidator(_no_control_chars),
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), *NO_CONTROL_CHARS
 ]
-LongText = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_no_control_chars)]
-SearchText = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_control_chars)]
+LongText = Annotated[str, StringConstraints(max_length=4096), *NO_CONTROL_CHARS]
+SearchText = Annotated[str, StringConstraints(max_length=255), *NO_CONTROL_CHARS]
 
 
 # Date filters of every surface: one parser. A bare date or a date and time without an offset means
@@ -135,7 +151,9 @@ def parse_moment(value: object, *, end_of_day: bool = False) -> datetime:
 
 
 _MOMENT_SCHEMA = WithJsonSchema({"type": "string", "format": "date-time"})
-DateFrom = Annotated[datetime, BeforeValidator(parse_moment), _MOMENT_SCHEMA]
+# A moment in a body (a code's expired_at) or a filter's lower bound: the same rule.
+Moment = Annotated[datetime, BeforeValidator(parse_moment), _MOMENT_SCHEMA]
+DateFrom = Moment
 DateTo = Annotated[
     datetime, BeforeValidator(lambda value: parse_moment(value, end_of_day=True)), _MOMENT_SCHEMA
 ]

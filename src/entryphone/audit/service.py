@@ -3,10 +3,13 @@ as the change it describes, so a rolled-back change leaves no entry and a commit
 
 from __future__ import annotations
 
+import copy
+import enum
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts.service import Principal
@@ -25,6 +28,50 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
         if old != new:
             changes[field] = {"before": old, "after": new}
     return changes
+
+
+# Columns that change by themselves or identify the row: not a change anyone made.
+_NOT_AUDITED = frozenset(
+    {"id", "uuid", "created_at", "updated_at", "last_seen_at", "is_online", "device_info"}
+)
+# Encrypted columns hold secrets: the trail says only whether they were installed and that they changed.
+SECRET_SUFFIX = "_encrypted"  # noqa: S105 - a column-name suffix, not a secret
+INSTALLED, CHANGED = "installed", "changed"
+
+
+def row_state(row: object) -> dict[str, Any]:
+    """A JSON-ready copy of a row's columns for `state_changes`. Encrypted columns are kept as
+    ciphertext only so that `state_changes` can tell they changed: never record a state itself."""
+    columns = inspect(row).mapper.column_attrs  # type: ignore[union-attr]
+    return {
+        column.key: _json_ready(getattr(row, column.key))
+        for column in columns
+        if column.key not in _NOT_AUDITED
+    }
+
+
+def state_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
+    """`diff` of two row states, with every secret reduced to installed / changed / null."""
+    changes: Changes = {}
+    for field, change in diff(before, after).items():
+        if field.endswith(SECRET_SUFFIX):
+            changes[field.removesuffix(SECRET_SUFFIX)] = {
+                "before": INSTALLED if change["before"] else None,
+                "after": CHANGED if change["after"] else None,
+            }
+        else:
+            changes[field] = change
+    return changes
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dict, list)):
+        return copy.deepcopy(value)  # JSON columns may be changed in place after the snapshot
+    return value
 
 
 async def record(

@@ -166,3 +166,11 @@ def _url_problem(url: object) -> str | None:
     if parts.scheme.lower() not in STREAM_SCHEMES or not host:
         return "The url must be an rtsp, rtsps, http or https URL with a host."
     return None
+
+
+def url_host(url: str) -> str:
+    """The host a stream URL points at (the camera's address), without credentials; "" if none."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""

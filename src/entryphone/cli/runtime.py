@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.config import Settings
 from entryphone.context import AppContext, in_transaction
 from entryphone.errors import EntryphoneError, ValidationFailed
+from entryphone.observability.logs import configure
 
 T = TypeVar("T")
 
@@ -58,23 +59,13 @@ def hide_flag_types() -> None:
     option.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
 def configure_logging(settings: Settings) -> None:
-    """entryphone's own lines (panel state changes, errors) on stderr, one per line with time,
-    level and logger name, at ENTRYPHONE_LOG_LEVEL; uvicorn configures its own loggers. Without
-    this, Python drops everything below WARNING. Left alone when logging is already configured."""
-    level = logging.getLevelNamesMapping().get(settings.log_level.upper())
-    if level is None:
+    """entryphone's own lines (panel state changes, errors) on stderr at ENTRYPHONE_LOG_LEVEL, through
+    the one logging configuration every process uses (observability/logs.py: time, level, logger
+    name, credentials redacted). Without it, Python drops everything below WARNING."""
+    if logging.getLevelNamesMapping().get(settings.log_level.upper()) is None:
         fail("ENTRYPHONE_LOG_LEVEL must be one of debug, info, warning, error, critical.")
-    logger = logging.getLogger("entryphone")
-    if logging.getLogger().handlers or logger.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    logger.addHandler(handler)
-    logger.setLevel(level)
+    configure(settings.log_level)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

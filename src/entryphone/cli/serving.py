@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from entryphone.config import Settings
+from entryphone.observability.logs import log_config
 
 if TYPE_CHECKING or importlib.util.find_spec("httptools") is None:
     _Base: type[Any] = H11Protocol
@@ -77,4 +78,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_graceful_shutdown": settings.graceful_shutdown_timeout,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "server_header": False,  # no version banner for scanners
+        "log_config": log_config(settings.log_level),  # no credential reaches a log line
+        "proxy_headers": False,  # the app decides whom to believe: ENTRYPHONE_TRUSTED_PROXIES
     }

@@ -14,6 +14,8 @@ from pydantic import ValidationError
 from entryphone import vocabulary
 from entryphone.accounts import service as accounts
 from entryphone.api.admin import groups as admin_groups
+from entryphone.api.client.auth import login_policy
+from entryphone.api.client_address import client_address
 from entryphone.api.deps import Context, DbSession, get_context
 from entryphone.api.errors import errors_from_pydantic
 from entryphone.api.types import IdPath
@@ -130,13 +132,14 @@ async def login(request: Request, session: DbSession, context: Context) -> Respo
     if not name or not password or len(password) > 255:
         return _login_page(request, 422, alert=t("login.failed"), login=name)
     settings = context.settings
-    policy = accounts.LoginPolicy(
-        max_sessions=settings.max_sessions_per_user,
-        max_failures=settings.login_max_failures,
-        lockout=timedelta(seconds=settings.login_lockout_seconds),
-    )
     try:
-        issued = await accounts.console_login(session, login=name, password=password, policy=policy)
+        issued = await accounts.console_login(
+            session,
+            login=name,
+            password=password,
+            policy=login_policy(settings),
+            address=client_address(request, settings),
+        )
     except TooManyRequests as error:
         await session.commit()  # the count and the lock persist
         response = _login_page(

@@ -6,7 +6,7 @@ device's code/param (502)."""
 from __future__ import annotations
 
 from entryphone.devices.capabilities import Capability
-from entryphone.errors import DeviceCannot, DeviceError, DeviceUnavailable
+from entryphone.errors import DeviceCannot, DeviceError, DeviceUnavailable, ValidationFailed
 
 
 class DriverError(DeviceError):
@@ -60,3 +60,14 @@ class UnknownVendor(DeviceCannot, DriverError):
     def __init__(self, vendor: str, known: list[str]) -> None:
         self.vendor = vendor
         super().__init__(f"No device driver for vendor {vendor!r} (available: {', '.join(known) or 'none'}).")
+
+
+class ResolutionNotOffered(ValidationFailed, DriverError):
+    """A picture size the panel's camera does not offer (2N: /api/camera/caps `jpegResolution`).
+    The request's fault, not the device's: rendered as a 422 on `width` and `height`."""
+
+    def __init__(self, offered: list[tuple[int, int]]) -> None:
+        self.offered = offered
+        sizes = ", ".join(f"{width}x{height}" for width, height in offered)
+        message = f"The intercom's camera offers only these sizes (width x height): {sizes}."
+        super().__init__({"width": [message], "height": [message]})

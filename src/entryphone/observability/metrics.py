@@ -44,6 +44,11 @@ class Metrics:
             "Failed event pulls (device unreachable, refused ...).",
             registry=self.registry,
         )
+        self.video_streams = Gauge(
+            "entryphone_video_streams_open",
+            "MJPEG streams (snapshot?fps=) this node is proxying from panels to clients right now.",
+            registry=self.registry,
+        )
         self.leases_owned = Gauge(
             "entryphone_leases_owned",
             "Intercoms this node's supervisor holds a lease on.",

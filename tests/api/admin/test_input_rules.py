@@ -133,10 +133,13 @@ def test_numeric_strings_are_integers_on_every_integer_field(admin_client: httpx
     for name, value in (
         ("department", "2.5"),
         ("department", True),
-        ("flat_from", 1.0),
+        ("flat_from", 1.5),
+        ("flat_from", "1.0"),
         ("door_open_time_general", "ten"),
     ):
         assert list(errors(admin_client.patch(url, json={name: value}))) == [name]
+    # a number without a fraction is an integer (JSON Schema's and PHP's FILTER_VALIDATE_INT)
+    assert ok(admin_client.patch(url, json={"department": 3.0}))["department"] == 3
 
 
 def test_null_follows_the_field_kind(admin_client: httpx.Client) -> None:

@@ -201,6 +201,29 @@ def test_onvif_credentials_are_stored_but_never_echoed(
     )
 
 
+def test_onvif_credentials_in_the_documented_array_form(
+    billing_client: httpx.Client, create_intercom: Create
+) -> None:
+    """The billing page documents `onvif_credentials` as an array: one set of credentials in it."""
+    intercom = create_intercom()
+    secret = "onvif-array-s3cret"
+    body = {"id": intercom["id"], "onvif_credentials": [{"login": "admin", "password": secret, "port": 80}]}
+    reply = billing_client.patch(URL, json=body)
+    assert reply.status_code == 200, reply.text
+    assert secret not in reply.text
+    assert reply.json()["camera"]["is_onvif_credentials_installed"] is True
+    two = [{"login": "a", "password": "b"}, {"login": "c", "password": "d"}]
+    refused = billing_client.patch(URL, json={"id": intercom["id"], "onvif_credentials": two})
+    assert refused.status_code == 422 and "onvif_credentials" in errors_of(refused)
+    missing = billing_client.patch(URL, json={"id": intercom["id"], "onvif_credentials": [{"password": "x"}]})
+    assert missing.status_code == 422 and any(
+        key.startswith("onvif_credentials") for key in errors_of(missing)
+    )
+    # Nothing of the refused requests was stored: the first set is still installed.
+    shown = billing_client.get(f"{URL}/show", params={"id": intercom["id"]}).json()
+    assert shown["camera"]["is_onvif_credentials_installed"] is True
+
+
 @pytest.mark.parametrize("log_extra", ["free text from CRM", {"some": "information", "n": [1, 2]}, [1, "a"]])
 def test_log_extra_accepts_string_object_array(
     billing_client: httpx.Client, create_intercom: Create, log_extra: object

@@ -3,17 +3,16 @@ temporary door codes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from entryphone.api.admin.replies import FlatPropertiesOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
-from entryphone.api.types import Id, IdPath, Text
+from entryphone.api.types import Id, IdPath, Moment, Text
 from entryphone.codes import service
 from entryphone.errors import ValidationFailed
 from entryphone.flats import repository as flats_repository
@@ -22,31 +21,6 @@ from entryphone.intercoms import service as intercoms
 from entryphone.models import Intercom, IntercomCode
 
 router = APIRouter(tags=["admin: codes"])
-
-_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-
-
-def _moment(value: object) -> object:
-    """ "2029-12-31 12:45" (the platform's example), with seconds, a date, or ISO 8601; naive is UTC."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    parsed: datetime | None = None
-    for pattern in _FORMATS:
-        try:
-            parsed = datetime.strptime(text, pattern)  # naive means UTC, set below
-            break
-        except ValueError:
-            continue
-    if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError("The expired_at must be a date such as 2029-12-31 12:45.") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-Moment = Annotated[datetime, BeforeValidator(_moment)]
 
 
 class CodeCreateIn(BaseModel):

@@ -90,7 +90,7 @@ async def snapshot(
 ) -> Response:
     await intercoms.get_live(session, intercom)
     await session.commit()
-    return await camera_reply(commands_of(context), intercom, camera)
+    return await camera_reply(context, intercom, camera)
 
 
 @router.post("/{intercom:int}/restart", status_code=204, response_class=Response, summary="Restart the panel")

@@ -15,6 +15,7 @@ from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.formatting import plain
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, RequestBody, SearchText
+from entryphone.audit import service as audit
 from entryphone.errors import ValidationFailed
 from entryphone.flats import repository, service
 from entryphone.intercoms import service as intercoms
@@ -202,10 +203,11 @@ async def show_flat(intercom: IdPath, flat: IdPath, _admin: AdminPrincipal, sess
 
 @router.patch("/flats/{flat:int}", response_model=FlatOut, summary="Update a flat")
 async def update_flat(
-    intercom: IdPath, flat: IdPath, body: FlatUpdateIn, _admin: AdminPrincipal, session: DbSession
+    intercom: IdPath, flat: IdPath, body: FlatUpdateIn, admin: AdminPrincipal, session: DbSession
 ) -> FlatOut:
     record = await intercoms.get_live(session, intercom)
     target = await service.get_flat(session, record.id, flat)
+    before = audit.row_state(target)
     sent = body.model_dump(exclude_unset=True)
     service.update_line_flags(
         record, target, {name: sent[name] for name in service.LINE_FLAGS if sent.get(name) is not None}
@@ -241,7 +243,34 @@ async def update_flat(
             session, target.id, mapping.user, mapping.method, mapping.keys, path="map_user_key"
         )
     await session.flush()
+    # The flat's own fields as they changed; the lists as sent (users by id, keys by value).
+    changes = audit.state_changes(before, audit.row_state(target))
+    for name in ("users_to_attach", "users_to_detach", "keys_to_attach", "keys_to_detach", "map_user_key"):
+        if sent.get(name):
+            changes[name] = {"before": None, "after": sent[name]}
+    await _audit_flat(session, admin, record, target, "intercom_flat.updated", changes)
     return await flat_reply(session, record, target)
+
+
+async def _audit_flat(
+    session: AsyncSession,
+    admin: AdminPrincipal,
+    record: Intercom,
+    target: IntercomFlat,
+    action: str,
+    changes: audit.Changes,
+) -> None:
+    if changes:
+        await audit.record(
+            session,
+            admin,
+            action=action,
+            subject_type="intercom_flat",
+            subject_id=target.id,
+            subject_label=str(target.flat),
+            intercom_id=record.id,
+            changes=changes,
+        )
 
 
 @router.patch(
@@ -254,17 +283,20 @@ async def update_flat_user(
     flat: IdPath,
     user: IdPath,
     body: FlatUserUpdateIn,
-    _admin: AdminPrincipal,
+    admin: AdminPrincipal,
     session: DbSession,
 ) -> FlatWithPermissionsOut:
     record = await intercoms.get_live(session, intercom)
     target = await service.get_flat(session, record.id, flat)
     resident = await service.get_resident(session, target, user)
+    before = audit.row_state(resident)
     service.update_permissions(
         resident,
         {name: value for name, value in body.model_dump(exclude_unset=True).items() if value is not None},
     )
     await session.flush()
+    changes = audit.state_changes(before, audit.row_state(resident))
+    await _audit_flat(session, admin, record, target, "intercom_flat.user_updated", changes)
     return await _flat_with_permissions(session, record, target)
 
 

@@ -23,6 +23,7 @@ from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom
 from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Integer, Name, RequestBody, SearchText, Text
+from entryphone.audit import service as audit
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import repository, service
@@ -188,7 +189,7 @@ async def list_intercoms(
 
 @router.post("", response_model=IntercomOut, status_code=201, summary="Create an intercom")
 async def create_intercom(
-    body: IntercomCreateIn, _admin: AdminPrincipal, session: DbSession, context: Context
+    body: IntercomCreateIn, admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
     changes = body.changes()
     info = None
@@ -204,7 +205,26 @@ async def create_intercom(
     intercom = await service.create(session, context.secrets, changes, source="manual")
     if info is not None:
         intercom.device_info = onboarding.device_info_record(info)
+    await _audit(session, admin, "intercom.created", intercom, {})
     return await intercom_reply(session, context.secrets, intercom)
+
+
+async def _audit(
+    session: DbSession, admin: AdminPrincipal, action: str, intercom: Any, before: dict[str, Any]
+) -> None:
+    """One trail entry for what this request changed on the intercom (secrets only as changed)."""
+    changes = audit.state_changes(before, audit.row_state(intercom))
+    if changes:
+        await audit.record(
+            session,
+            admin,
+            action=action,
+            subject_type="intercom",
+            subject_id=intercom.id,
+            subject_label=intercom.title,
+            intercom_id=intercom.id,
+            changes=changes,
+        )
 
 
 def show_key(intercom: int) -> tuple[str, int]:
@@ -226,7 +246,7 @@ async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
 
 @router.patch("/{intercom:int}", response_model=IntercomOut, summary="Update an intercom (partial)")
 async def update_intercom(
-    intercom: IdPath, body: IntercomFieldsIn, _admin: AdminPrincipal, session: DbSession, context: Context
+    intercom: IdPath, body: IntercomFieldsIn, admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
     changes = body.changes()
     info = None
@@ -240,17 +260,22 @@ async def update_intercom(
         info = await onboarding.probe(access_of(context), changes, current)
         changes.update(onboarding.facts(info, changes, current))
     record = await service.get_live(session, intercom, for_update=True)
+    before = audit.row_state(record)
     await service.update(session, context.secrets, record, changes)
     if info is not None:
         record.device_info = onboarding.device_info_record(info)
+    await _audit(session, admin, "intercom.updated", record, before)
     return await intercom_reply(session, context.secrets, record)
 
 
 @router.delete(
     "/{intercom:int}", status_code=204, response_class=Response, summary="Delete an intercom (soft)"
 )
-async def delete_intercom(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> Response:
-    await service.soft_delete(session, await service.get_live(session, intercom, for_update=True))
+async def delete_intercom(intercom: IdPath, admin: AdminPrincipal, session: DbSession) -> Response:
+    record = await service.get_live(session, intercom, for_update=True)
+    before = audit.row_state(record)
+    await service.soft_delete(session, record)
+    await _audit(session, admin, "intercom.deleted", record, before)
     return Response(status_code=204)
 
 

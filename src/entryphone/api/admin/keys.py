@@ -13,9 +13,10 @@ from entryphone.api.admin.replies import KeyOut
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, DateFrom, DateTo, Id, IdPath, SearchText
+from entryphone.audit import service as audit
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import repository, service
-from entryphone.models import IntercomKey
+from entryphone.models import Intercom, IntercomKey
 
 router = APIRouter(prefix="/intercoms/{intercom:int}/keys", tags=["admin: keys"])
 
@@ -88,21 +89,42 @@ async def list_keys(
 
 @router.post("", response_model=list[KeyOut], summary="Create keys (up to 100), bound to a flat and/or user")
 async def create_keys(
-    intercom: IdPath, body: KeysCreateIn, _admin: AdminPrincipal, session: DbSession
+    intercom: IdPath, body: KeysCreateIn, admin: AdminPrincipal, session: DbSession
 ) -> list[KeyOut]:
     record = await intercoms.get_live(session, intercom)
     created = await service.add_keys(
         session, record, body.keys, flat_id=body.flat, account_id=body.user_id, source="admin"
     )
+    if created:
+        changes: audit.Changes = {"keys": {"before": None, "after": [key.value for key in created]}}
+        if body.flat is not None or body.user_id is not None:
+            changes["bound_to"] = {"before": None, "after": {"flat": body.flat, "user_id": body.user_id}}
+        await _audit(session, admin, record, "keys.added", changes)
     return await key_replies(session, created)
+
+
+async def _audit(
+    session: AsyncSession, admin: AdminPrincipal, record: Intercom, action: str, changes: audit.Changes
+) -> None:
+    await audit.record(
+        session,
+        admin,
+        action=action,
+        subject_type="intercom",
+        subject_id=record.id,
+        subject_label=record.title,
+        intercom_id=record.id,
+        changes=changes,
+    )
 
 
 @router.patch("/{intercom_key:int}", response_model=KeyOut, summary="Rebind a key")
 async def update_key(
-    intercom: IdPath, intercom_key: IdPath, body: KeyUpdateIn, _admin: AdminPrincipal, session: DbSession
+    intercom: IdPath, intercom_key: IdPath, body: KeyUpdateIn, admin: AdminPrincipal, session: DbSession
 ) -> KeyOut:
     record = await intercoms.get_live(session, intercom)
     key = await service.get_key(session, record.id, intercom_key)
+    before = audit.row_state(key)
     sent = body.model_dump(exclude_unset=True)
     changes: dict[str, int | None] = {}
     if "flat" in sent:
@@ -110,13 +132,26 @@ async def update_key(
     if "user_id" in sent:
         changes["account_id"] = sent["user_id"]
     await service.update_key(session, record, key, changes)
+    trail = audit.state_changes(before, audit.row_state(key))
+    if trail:
+        await audit.record(
+            session,
+            admin,
+            action="key.updated",
+            subject_type="intercom_key",
+            subject_id=key.id,
+            subject_label=key.value,
+            intercom_id=record.id,
+            changes=trail,
+        )
     return (await key_replies(session, [key]))[0]
 
 
 @router.delete("", status_code=204, response_class=Response, summary="Delete keys by value")
 async def delete_keys(
-    intercom: IdPath, body: KeysDeleteIn, _admin: AdminPrincipal, session: DbSession
+    intercom: IdPath, body: KeysDeleteIn, admin: AdminPrincipal, session: DbSession
 ) -> Response:
     record = await intercoms.get_live(session, intercom)
     await service.delete_keys(session, record, body.keys)
+    await _audit(session, admin, record, "keys.deleted", {"keys": {"before": list(body.keys), "after": None}})
     return Response(status_code=204)

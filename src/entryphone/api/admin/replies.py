@@ -22,63 +22,127 @@ from entryphone.security.secretbox import SecretBox
 
 
 class StreamOut(BaseModel):
+    """A camera stream with every key of the platform's page. Keys of the media-server registry that
+    entryphone does not keep (it runs no media server) hold their type's empty value: docs/api/admin.md,
+    "Cameras"."""
+
     id: int
     type: str
     camera_id: int
     status: str
     url: str  # shown to admins only; may carry credentials
-    bitrate: int | None
-    resolution: str | None
-    output_rate: int | None
+    bitrate: int
+    resolution: str
+    output_rate: int
+    ip: str
     uuid: str
-    created_at: str | None
-    updated_at: str | None
+    sound: str = ""
+    streams_count: int = 0
+    server: dict[str, Any] = Field(default_factory=dict)
+    sub_servers: list[dict[str, Any]] = Field(default_factory=list)
+    transfer_servers: list[dict[str, Any]] = Field(default_factory=list)
+    transfer_sub_servers: list[dict[str, Any]] = Field(default_factory=list)
+    created_at: str
+    updated_at: str
+    is_preview_from_server: bool = False
+    is_archive_from_server: bool | None = None
+    is_enabled: bool
+    is_can_transfer: bool = False
+    source: str = "manual"
+    is_sound_enabled: bool = False
+    reconnect_attempt: int = 0
+    reconnect_total: int = 0
+    reconnect_time: str = ""
+    disconnections_count: int = 0
+    is_actual: bool = False
+    condition: str = ""
+    stopped_at: str = ""
 
 
 class CameraOut(BaseModel):
+    """The admin camera object with every key of the platform's page (the intercom reply embeds it).
+    Keys entryphone does not hold (archive, geography, sharing, media-server state) hold their
+    type's empty value, or null where the page documents null: docs/api/admin.md, "Cameras"."""
+
     id: int
     group_id: int | None
     status: str
     type: str
-    start_at: str | None = None
-    created_at: str | None
-    updated_at: str | None
+    start_at: str = ""
+    created_at: str
+    updated_at: str
     name: str
     streams: list[StreamOut]
+    can_edit: bool = True
+    origin: str | None = None
+    group_type: str = ""
+    shared_from: int | None = None
+    ip: str
+    lat: float | None = None
+    lng: float | None = None
+    azimuth: float | None = None
+    is_sensitive: int = 0
+    is_public: int = 0
+    archive_ranges: list[dict[str, Any]] = Field(default_factory=list)
+    archive_recording_timetable: dict[str, Any] | None = None
+    motion_detaction_timetable: list[dict[str, Any]] = Field(default_factory=list)
+    onvif_configuration: dict[str, Any] | None = None
+    streams_rtsp: list[str] | None = None
+    is_ip_reserved: bool = False
+    count_issues: int = 0
+    source: str = "manual"
+    archive_storage_days: int | None = None
+    is_archive_recording: bool = False
+    archive_recording_type: str = ""
+    is_increased_reconnect: int = 0
+    is_sound_enabled: bool = False
+    is_bridge: bool = False
+    can_change_archive_timetable: bool = False
+    is_auto_create_streams: bool = False
+    is_provisioning_enable: bool = False
+    is_can_manage_streams: bool = True
+    streams_source: str = "manual"
+    is_can_manage_archive_storage_days: bool = False
+    is_editable: bool = True
+    status_changed_at: str = ""
     is_intercom: bool
     is_onvif_credentials_installed: bool
-    deleted_at: str | None
+    deleted_at: str
 
     @classmethod
     def of(cls, view: CameraView) -> CameraOut:
         camera = view.camera
+        streams = [
+            StreamOut(
+                id=item.stream.id,
+                type=item.stream.type,
+                camera_id=camera.id,
+                status=item.stream.status,
+                url=item.url,
+                bitrate=item.stream.bitrate or 0,
+                resolution=item.stream.resolution or "",
+                output_rate=item.stream.output_rate or 0,
+                ip=cameras.url_host(item.url),
+                uuid=item.stream.uuid,
+                created_at=plain(item.stream.created_at) or "",
+                updated_at=plain(item.stream.updated_at) or "",
+                is_enabled=item.stream.status == "active",
+            )
+            for item in view.streams
+        ]
         return cls(
             id=camera.id,
             group_id=camera.group_id,
             status=camera.status,
             type=camera.type,
-            created_at=plain(camera.created_at),
-            updated_at=plain(camera.updated_at),
+            created_at=plain(camera.created_at) or "",
+            updated_at=plain(camera.updated_at) or "",
             name=camera.name,
-            streams=[
-                StreamOut(
-                    id=item.stream.id,
-                    type=item.stream.type,
-                    camera_id=camera.id,
-                    status=item.stream.status,
-                    url=item.url,
-                    bitrate=item.stream.bitrate,
-                    resolution=item.stream.resolution,
-                    output_rate=item.stream.output_rate,
-                    uuid=item.stream.uuid,
-                    created_at=plain(item.stream.created_at),
-                    updated_at=plain(item.stream.updated_at),
-                )
-                for item in view.streams
-            ],
+            streams=streams,
+            ip=next((stream.ip for stream in streams if stream.ip), ""),
             is_intercom=view.is_intercom,
             is_onvif_credentials_installed=camera.onvif_credentials_encrypted is not None,
-            deleted_at=plain(camera.deleted_at),
+            deleted_at=plain(camera.deleted_at) or "",
         )
 
 

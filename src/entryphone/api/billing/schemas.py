@@ -13,6 +13,7 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -152,7 +153,9 @@ class IntercomUpdate(_Body):
     # Shrinking the flat range may remove flats that still hold keys or residents only with this.
     force_flats_removal: Bool | None = None
     log_extra: LogExtra | None = None
-    # An object sets them, null removes them; the empty array of the platform's sample changes nothing.
+    # The page documents an array: `[{...}]` sets them (a camera has one ONVIF account, so at most one
+    # element), `[]` (the page's sample) changes nothing. The object form `{...}` is the same as `[{...}]`;
+    # null removes them.
     onvif_credentials: OnvifCredentials | None = None
 
     @model_validator(mode="before")
@@ -161,6 +164,15 @@ class IntercomUpdate(_Body):
         if isinstance(data, dict) and data.get("onvif_credentials") == []:
             return {key: value for key, value in data.items() if key != "onvif_credentials"}
         return data
+
+    @field_validator("onvif_credentials", mode="before")
+    @classmethod
+    def _array_of_one(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if len(value) != 1:
+                raise ValueError("The onvif credentials field must hold at most one set of credentials.")
+            return value[0]
+        return value
 
 
 class IntercomDelete(_Body):

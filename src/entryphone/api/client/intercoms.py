@@ -17,7 +17,6 @@ from entryphone.calls import service as calls
 from entryphone.codes import service as codes
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
-from entryphone.fleet.runtime import commands_of
 from entryphone.pushes import Push, PushEvent, defer
 from entryphone.registration import service as registration
 from entryphone.residents import service as residents
@@ -144,4 +143,4 @@ async def snapshot(
     await residents.require_confirmed(session, caller.account_id, intercom)
     await residents.require_live_view(session, caller.account_id, intercom)
     await session.commit()  # no transaction stays open across the device call
-    return await camera_reply(commands_of(context), intercom, camera)
+    return await camera_reply(context, intercom, camera)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from entryphone.api.formatting import iso, plain
-from entryphone.api.types import Bool, Id, Integer, Name, RequestBody
+from entryphone.api.types import Bool, Id, Integer, Moment, Name, RequestBody
 from entryphone.codes import service as codes
 from entryphone.models import Camera, IntercomCode
 from entryphone.models.call import IntercomCall
@@ -132,23 +132,24 @@ class TimetableOut(_Wire):
 
 
 class CameraOut(BaseModel):
-    """The camera summary of the client intercom object. Fields the platform's camera registry keeps
-    and entryphone does not (coordinates, billing, archive flags) are null."""
+    """The camera summary of the client intercom object, with every key of the platform's page. Keys
+    the platform's camera registry keeps and entryphone does not hold their type's empty value
+    (false, ""), or null where the page documents null (coordinates, billing id)."""
 
     id: int
     group_id: int | None
     status: str
     type: str
-    start_at: str | None = None
-    created_at: str | None
+    start_at: str = ""
+    created_at: str
     billing_id: int | None = None
     pretty_name: str
     lat: float | None = None
     lng: float | None = None
     azimuth: float | None = None
-    is_archive_recording: bool | None = None
-    is_bridge: bool | None = None
-    is_favorite: bool | None = None
+    is_archive_recording: bool = False
+    is_bridge: bool = False
+    is_favorite: bool = False
     user_status: str
     name: str
 
@@ -159,7 +160,7 @@ class CameraOut(BaseModel):
             group_id=camera.group_id,
             status=camera.status,
             type=camera.type,
-            created_at=plain(camera.created_at),
+            created_at=plain(camera.created_at) or "",
             pretty_name=camera.name,
             user_status=camera.status,
             name=camera.name,
@@ -214,34 +215,14 @@ class IdsBody(BaseModel):
     ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
 
 
-def _expiry(value: str) -> datetime:
-    """`2029-12-31 12:45[:00]` (UTC, the admin API's form) or ISO 8601 with an offset."""
-    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        raise ValueError(
-            "The expired_at must be a date like 2029-12-31 12:45 or 2029-12-31T12:45:00+01:00"
-        ) from None
-
-
-def _expiry_text(value: str) -> str:
-    _expiry(value)
-    return value
-
-
 class CodeCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     title: Name
-    expired_at: Annotated[str, _Short, AfterValidator(_expiry_text)]
+    expired_at: Moment  # `2029-12-31 12:45` (UTC, the admin API's form) or ISO 8601
 
     def expiry(self) -> datetime:
-        return _expiry(self.expired_at)
+        return self.expired_at
 
 
 class CodeOut(BaseModel):

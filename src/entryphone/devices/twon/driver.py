@@ -13,7 +13,7 @@ import aiohttp
 
 from entryphone.devices.capabilities import Capability
 from entryphone.devices.driver import DeviceDriver, VideoStream
-from entryphone.devices.errors import CallNotFound, CapabilityMissing
+from entryphone.devices.errors import CallNotFound, CapabilityMissing, ResolutionNotOffered
 from entryphone.devices.models import (
     Code,
     DeviceEvent,
@@ -140,7 +140,7 @@ class TwoNDriver(DeviceDriver):
 
     async def snapshot(self, width: int | None = None, height: int | None = None) -> Snapshot:
         found = await self._require(Capability.SNAPSHOT)
-        size = (width, height) if width and height else _pick_resolution(found)
+        size = _resolution(found, width, height)
         with translated(Capability.SNAPSHOT):
             reply = await self.client.camera.snapshot(*size)
         return Snapshot(
@@ -152,7 +152,7 @@ class TwoNDriver(DeviceDriver):
         self, fps: int = 5, width: int | None = None, height: int | None = None
     ) -> AsyncIterator[VideoStream]:
         found = await self._require(Capability.LIVE_VIDEO)
-        size = (width, height) if width and height else _pick_resolution(found)
+        size = _resolution(found, width, height)
         with translated(Capability.LIVE_VIDEO):
             async with self.client.camera.stream(size[0], size[1], fps) as stream:
                 yield TwoNVideoStream(stream)
@@ -269,6 +269,17 @@ class TwoNDriver(DeviceDriver):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _resolution(found: ProbeResult, width: int | None, height: int | None) -> tuple[int, int]:
+    """The size asked for, if the camera offers it (a size it does not offer would come back as a
+    device error 12, invalid parameter); the default size when none is asked for."""
+    if not (width and height):
+        return _pick_resolution(found)
+    offered = [(r.width, r.height) for r in found.camera.jpeg_resolution] if found.camera else []
+    if offered and (width, height) not in offered:
+        raise ResolutionNotOffered(offered)
+    return width, height
 
 
 def _pick_resolution(found: ProbeResult) -> tuple[int, int]:
