@@ -60,6 +60,7 @@ def supervisor() -> None:
     import signal
 
     from entryphone.fleet.runtime import start_fleet
+    from entryphone.heap import HeapSettler, tune_collector
     from entryphone.pushes import start_push_hub
 
     settings = load_settings()
@@ -71,7 +72,9 @@ def supervisor() -> None:
         # Pushes caused by panel events (calls ringing, registrations) leave through the hub; on
         # PostgreSQL it notifies the API nodes that hold the residents' connections.
         stop_pushes = await start_push_hub(context)
-        stop = await start_fleet(context, supervise=True)
+        # This process holds a fleet: short collector pauses (entryphone/heap.py).
+        tune_collector()
+        stop = await start_fleet(context, supervise=True, on_population=HeapSettler().observe)
         done = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -27,7 +27,6 @@ from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import sync_intercom
 from entryphone.fleet.worker import DeviceWorker, FleetGates, OnlineListener
 from entryphone.fleet.writer import JournalWriter
-from entryphone.heap import HeapSettler, tune_collector
 from entryphone.models import Intercom
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,10 @@ class Supervisor:
         access: DeviceAccess,
         effects: Sequence[Effect] = (),
         on_online_change: OnlineListener | None = None,
+        on_population: Callable[[int], object] | None = None,
     ) -> None:
+        """`on_population` hears, every tick, how many panels are online here: the supervisor's
+        own entry point tunes its heap with it (entryphone/heap.py)."""
         self.context = context
         self.access = access
         self.writer = JournalWriter(context, effects)
@@ -70,7 +72,7 @@ class Supervisor:
         self._last_seen_at: datetime | None = None
         self._housekeeping_at: datetime | None = None
         self._gates = FleetGates()
-        self._heap = HeapSettler()  # entryphone/heap.py: full collections of a fleet took 0.4-0.9 s
+        self.on_population = on_population
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -78,7 +80,6 @@ class Supervisor:
     # -- life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        tune_collector()  # entryphone/heap.py: this process will hold a fleet
         self._task = asyncio.create_task(self._loop(), name=f"supervisor {self.node_id}")
 
     async def stop(self) -> None:
@@ -148,7 +149,8 @@ class Supervisor:
         await self._touch_last_seen(now)
         await self._reconcile(connections)
         self._sync_changed_keys(fingerprints)
-        self._heap.observe(sum(1 for running in self._running.values() if running.worker.online))
+        if self.on_population is not None:
+            self.on_population(sum(1 for running in self._running.values() if running.worker.online))
 
     def _device_connected(self, intercom_id: int) -> None:
         """A panel (re)connected: reconcile its keys now rather than at the next tick. Panels that

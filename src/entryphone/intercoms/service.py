@@ -16,7 +16,6 @@ from entryphone import vocabulary
 from entryphone.cameras import service as cameras
 from entryphone.codes import service as codes
 from entryphone.db.base import utcnow
-from entryphone.db.row_reader import RowReader
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import service as flats
 from entryphone.groups import repository as groups_repository
@@ -64,9 +63,9 @@ async def get_live(session: AsyncSession, intercom_id: int, *, for_update: bool 
     return intercom
 
 
-async def require_live_connection(rows: RowReader, intercom_id: int) -> ConnectionRow:
+async def require_live_connection(session: AsyncSession, intercom_id: int) -> ConnectionRow:
     """`get_live` narrowed to reaching the device, in one cheap read (NotFound as `get_live`)."""
-    found = await repository.live_connection(rows, intercom_id)
+    found = await repository.live_connection(session, intercom_id)
     if found is None:
         raise NotFound()
     return found

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.db.row_reader import RowReader, as_utc
 from entryphone.intercoms import connection
 from entryphone.intercoms.connection import ConnectionRow
 from entryphone.intercoms.repository import DELETED
@@ -83,9 +82,8 @@ _ATTACHED_TO = _attached_to(Intercom, FlatResident, IntercomFlat).order_by(Inter
 
 @functools.cache
 def _permitted_connection(permission: str) -> Select[Any]:
-    """The same on the direct path (db/row_reader.py), for the door-open path: the intercom's
-    connection if one of the resident's flats on it grants `permission` (a FlatResident flag).
-    One statement per flag, built once: the row reader compiles each statement once."""
+    """The door-open path's one read: the intercom's connection if one of the resident's flats on
+    it grants `permission` (a FlatResident flag). One statement per flag, built once."""
     return _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
 
 
@@ -140,13 +138,14 @@ async def attached_to(
 
 
 async def permitted_connection(
-    rows: RowReader, account_id: int, intercom_id: int, permission: str
+    session: AsyncSession, account_id: int, intercom_id: int, permission: str
 ) -> ConnectionRow | None:
-    """`attached_to` narrowed to a flat granting `permission`, on the direct path: the live
-    intercom's connection, or None (not the resident's, or no flat of theirs grants it)."""
-    row = await rows.fetch_one(
+    """`attached_to` narrowed to a flat granting `permission`: the live intercom's connection, or
+    None (not the resident's, or no flat of theirs grants it)."""
+    result = await session.execute(
         _permitted_connection(permission), {"account_id": account_id, "intercom_id": intercom_id}
     )
+    row = result.first()
     return ConnectionRow.of(row) if row is not None else None
 
 
@@ -196,10 +195,12 @@ async def get_device(session: AsyncSession, account_id: int, uuid: str) -> Resid
     return result.scalar_one_or_none()
 
 
-async def device_seen(rows: RowReader, account_id: int, uuid: str) -> tuple[str, datetime | None] | None:
-    """The device's client kind and when it was last seen, on the direct path; None if unknown."""
-    row = await rows.fetch_one(_DEVICE_SEEN, {"account_id": account_id, "uuid": uuid})
-    return (row[0], as_utc(row[1])) if row is not None else None
+async def device_seen(
+    session: AsyncSession, account_id: int, uuid: str
+) -> tuple[str, datetime | None] | None:
+    """The device's client kind and when it was last seen (two columns); None if unknown."""
+    row = (await session.execute(_DEVICE_SEEN, {"account_id": account_id, "uuid": uuid})).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def devices_of(session: AsyncSession, account_ids: Collection[int]) -> dict[int, list[str]]:

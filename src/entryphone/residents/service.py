@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.base import utcnow
-from entryphone.db.row_reader import RowReader
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import repository as flats_repository
 from entryphone.flats import service as flats
@@ -84,10 +83,10 @@ async def remember_device(session: AsyncSession, account_id: int, uuid: str, cli
     return device
 
 
-async def device_is_current(rows: RowReader, account_id: int, uuid: str, client: str) -> bool:
-    """Whether `remember_device` would find nothing to write, asked on the direct path (one cheap
-    read instead of a statement through the ORM on every client request)."""
-    seen = await repository.device_seen(rows, account_id, uuid)
+async def device_is_current(session: AsyncSession, account_id: int, uuid: str, client: str) -> bool:
+    """Whether `remember_device` would find nothing to write, in one cheap read (two columns, no
+    ORM object) on every client request."""
+    seen = await repository.device_seen(session, account_id, uuid)
     return seen is not None and not _device_due(seen[0], seen[1], client, utcnow())
 
 
@@ -163,12 +162,11 @@ async def require_permitted(
 
 
 async def require_permitted_connection(
-    session: AsyncSession, rows: RowReader, account_id: int, intercom_id: int, permission: str
+    session: AsyncSession, account_id: int, intercom_id: int, permission: str
 ) -> IntercomConnection:
-    """`require_permitted`'s intercom, as much of it as reaching its device needs, in one read on
-    the direct path; the full checks run only when that read finds nothing, to tell NotFound from
-    422."""
-    found = await repository.permitted_connection(rows, account_id, intercom_id, permission)
+    """`require_permitted`'s intercom, as much of it as reaching its device needs, in one read; the
+    full checks run only when that read finds nothing, to tell NotFound from 422."""
+    found = await repository.permitted_connection(session, account_id, intercom_id, permission)
     if found is not None:
         return found
     intercom, _flat = await require_permitted(session, account_id, intercom_id, permission)

@@ -55,12 +55,12 @@ async def test_outcomes_are_recorded(
             intercom = await intercoms.get_live(session, intercom_id)
             if raises is None:
                 await doors.open_door(
-                    session, context.writes, opener, intercom, account_id=resident.id, device_uuid="p"
+                    session, opener, intercom, account_id=resident.id, device_uuid="p"
                 )
             else:
                 with pytest.raises(raises):
                     await doors.open_door(
-                        session, context.writes, opener, intercom, account_id=resident.id, device_uuid="p"
+                        session, opener, intercom, account_id=resident.id, device_uuid="p"
                     )
         async with context.sessions() as session:
             request = await doors.latest(session, intercom_id)

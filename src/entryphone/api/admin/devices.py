@@ -60,11 +60,10 @@ async def open_door(
     session: DbSession,
     body: OpenDoorIn | None = None,
 ) -> Response:
-    record = await intercoms.require_live_connection(context.rows, intercom)
+    record = await intercoms.require_live_connection(session, intercom)
     # Ends this transaction, then records the request before the device is called.
     await doors.open_door(
         session,
-        context.writes,
         _AdminDoor(context, body.duration if body else None),
         record,
         account_id=admin.account_id,

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
-from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
+from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
 from entryphone.fleet import onboarding
@@ -19,10 +19,6 @@ from entryphone.intercoms.identity import normalize_mac
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
-
-# The two reads answer serialised replies from the reply cache (api/reply_cache.py); the declared
-# response_model still documents them.
-JSON = "application/json"
 
 TlsFingerprint = Annotated[
     str,
@@ -146,18 +142,16 @@ class MatrixOut(BaseModel):
 @router.get("", response_model=Page[IntercomOut], summary="List intercoms")
 async def list_intercoms(
     request: Request,
-    read: AdminIntercomsRead,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    context: Context,
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
     vendor: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=64)] = None,
     is_online: Annotated[bool | None, Query()] = None,
-) -> Response:
-    key = ("admin.intercoms", str(request.url))  # the page links repeat the URL as requested
-    body = read.cache.get(key, read.generation)
-    if body is not None:
-        return Response(body, media_type=JSON)
+) -> Page[IntercomOut]:
     mac: str | None = None
     if search:
         try:
@@ -167,11 +161,9 @@ async def list_intercoms(
     query = repository.list_query(
         search=search, group_id=group_id, vendor=vendor, status=status, is_online=is_online, mac=mac
     )
-    async with read.context.sessions() as session:
-        result = await paginate(session, query, params)
-        items = await intercom_replies(session, read.context.secrets, list(result.items))
-    page = build_page(request, items, result.total, params)
-    return Response(read.cache.put(key, read.generation, page.model_dump_json().encode()), media_type=JSON)
+    result = await paginate(session, query, params)
+    items = await intercom_replies(session, context.secrets, list(result.items))
+    return build_page(request, items, result.total, params)
 
 
 @router.post("", response_model=IntercomOut, status_code=201, summary="Create an intercom")
@@ -195,21 +187,11 @@ async def create_intercom(
     return await intercom_reply(session, context.secrets, intercom)
 
 
-def show_key(intercom: int) -> tuple[str, int]:
-    """The reply-cache key of one admin intercom object (also answered before routing: admin/__init__.py)."""
-    return ("admin.intercom", intercom)
-
-
 @router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
-async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
-    key = show_key(intercom)
-    body = read.cache.get(key, read.generation)
-    if body is None:
-        async with read.context.sessions() as session:
-            record = await service.get_live(session, intercom)
-            reply = await intercom_reply(session, read.context.secrets, record)
-        body = read.cache.put(key, read.generation, reply.model_dump_json().encode())
-    return Response(body, media_type=JSON)
+async def show_intercom(
+    intercom: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> IntercomOut:
+    return await intercom_reply(session, context.secrets, await service.get_live(session, intercom))
 
 
 @router.patch("/{intercom}", response_model=IntercomOut, summary="Update an intercom (partial)")

@@ -117,13 +117,11 @@ async def choose_flat(
 @router.post("/{intercom}/open-door", status_code=204, response_class=Response, summary="Open the door")
 async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
     record = await residents.require_permitted_connection(
-        session, context.rows, caller.account_id, intercom, "is_open_door_app"
+        session, caller.account_id, intercom, "is_open_door_app"
     )
     opener = context.services.get(doors.SERVICE_NAME)
     # Ends this transaction, then records the request before the device is called.
-    await doors.open_door(
-        session, context.writes, opener, record, account_id=caller.account_id, device_uuid=caller.device
-    )
+    await doors.open_door(session, opener, record, account_id=caller.account_id, device_uuid=caller.device)
     return Response(status_code=204)
 
 
