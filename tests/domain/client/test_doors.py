@@ -54,14 +54,10 @@ async def test_outcomes_are_recorded(
         async with context.sessions() as session:
             intercom = await intercoms.get_live(session, intercom_id)
             if raises is None:
-                await doors.open_door(
-                    session, opener, intercom, account_id=resident.id, device_uuid="p"
-                )
+                await doors.open_door(session, opener, intercom, account_id=resident.id, device_uuid="p")
             else:
                 with pytest.raises(raises):
-                    await doors.open_door(
-                        session, opener, intercom, account_id=resident.id, device_uuid="p"
-                    )
+                    await doors.open_door(session, opener, intercom, account_id=resident.id, device_uuid="p")
         async with context.sessions() as session:
             request = await doors.latest(session, intercom_id)
         assert request is not None and request.status == status and request.finished_at is not None
