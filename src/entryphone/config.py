@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     event_pull_wait: float = Field(default=20.0, ge=0.0, le=600.0)
     device_timeout: float = Field(default=10.0, gt=0.0, le=120.0)
     reconnect_max_seconds: float = Field(default=60.0, ge=0.1, le=3600.0)
+    # How often last_seen_at of every panel a node hears from is written (one statement per node).
+    last_seen_seconds: float = Field(default=30.0, ge=0.1, le=3600.0)
     # How long a human-waited command (open door, snapshot) may take on the device.
     command_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
 

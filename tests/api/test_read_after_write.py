@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.accounts import service as accounts
 from entryphone.config import Settings
 from entryphone.context import AppContext
+from entryphone.db.base import utcnow
+from entryphone.fleet import repository as fleet
 from entryphone.models import Role
 from tests.conftest import Api
 from tests.support import seed
@@ -113,7 +115,11 @@ def test_the_admin_object_follows_every_table_it_shows(
     # Outside the API: what the supervisor writes when a panel comes online.
     listed = admin_client.get(f"{BASE}/intercoms", params={"search": "Cached"}).json()["data"]
     assert [item["is_online"] for item in listed] == [False]
-    _execute(settings, "UPDATE intercoms SET is_online = :online WHERE id = :id", online=True, id=intercom_id)
+
+    async def online(session: AsyncSession, _context: AppContext) -> None:
+        assert await fleet.set_online(session, intercom_id, True, utcnow())
+
+    seed.in_session(settings, online)
     assert _intercom(admin_client, intercom_id)["is_online"] is True
     listed = admin_client.get(f"{BASE}/intercoms", params={"search": "Cached"}).json()["data"]
     assert [item["is_online"] for item in listed] == [True]

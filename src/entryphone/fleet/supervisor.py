@@ -32,9 +32,6 @@ from entryphone.models import Intercom
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
-# last_seen_at says when the platform last heard from a panel; to the half minute is precise
-# enough, and rewriting every row of a large fleet each tick would cost the database dearly.
-LAST_SEEN_INTERVAL = timedelta(seconds=30)
 CONNECTED_GATHER_SECONDS = 0.1
 
 
@@ -63,6 +60,9 @@ class Supervisor:
         self.settings = context.settings
         self.node_id = context.settings.node_id
         self.lease = timedelta(seconds=self.settings.lease_seconds)
+        # last_seen_at says when the platform last heard from a panel; to the half minute is
+        # precise enough, and rewriting every row of a large fleet each tick costs the database.
+        self.last_seen_interval = timedelta(seconds=self.settings.last_seen_seconds)
         self._running: dict[int, _Running] = {}
         # intercom -> (worker connection number, keys fingerprint) of the last key sync started.
         self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
@@ -196,8 +196,8 @@ class Supervisor:
 
     async def _touch_last_seen(self, now: datetime) -> None:
         """last_seen_at of every panel this node hears from, in one statement every
-        LAST_SEEN_INTERVAL (a write per panel every few seconds would cost a transaction each)."""
-        if self._last_seen_at is not None and now - self._last_seen_at < LAST_SEEN_INTERVAL:
+        `last_seen_interval` (a write per panel every few seconds would cost a transaction each)."""
+        if self._last_seen_at is not None and now - self._last_seen_at < self.last_seen_interval:
             return
         if any(running.worker.online for running in self._running.values()):
             self._last_seen_at = now

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from entryphone import matrix as matrices
 from entryphone import vocabulary
@@ -163,6 +164,9 @@ async def _apply(
     if creating:
         session.add(intercom)
     await session.flush()
+    if creating:  # a new intercom has no device state yet: offline, never seen
+        set_committed_value(intercom, "is_online", False)
+        set_committed_value(intercom, "last_seen_at", None)
 
     if "matrix" in changes or (
         intercom.matrix and ({"switch", "commutators_count", "group_id"} & changes.keys())

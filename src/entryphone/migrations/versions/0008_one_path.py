@@ -1,4 +1,6 @@
-"""one path: drop the read-generation counter and its triggers (no reply cache reads them any more)
+"""one path: drop the read-generation counter and its triggers (no reply cache reads them any more);
+the panel's volatile state (is_online, last_seen_at) moves from intercoms to device_states, so the
+supervisor's heartbeat no longer changes the intercom record
 
 Revision ID: 0008_one_path
 Revises: 0006_read_generations
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from entryphone.db.base import UtcDateTime
 
 revision = "0008_one_path"
 down_revision = "0006_read_generations"
@@ -50,10 +54,38 @@ def _trigger(table: str) -> str:
 
 
 def upgrade() -> None:
-    _remove()
+    _remove()  # first: the intercoms trigger names is_online, which SQLite would not let go
+    op.add_column(
+        "device_states",
+        sa.Column("is_online", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column("device_states", sa.Column("last_seen_at", UtcDateTime(), nullable=True))
+    op.execute(
+        "INSERT INTO device_states (intercom_id) SELECT id FROM intercoms WHERE (is_online OR "
+        "last_seen_at IS NOT NULL) AND id NOT IN (SELECT intercom_id FROM device_states)"
+    )
+    op.execute(
+        "UPDATE device_states SET "
+        "is_online = (SELECT is_online FROM intercoms WHERE intercoms.id = device_states.intercom_id), "
+        "last_seen_at = (SELECT last_seen_at FROM intercoms WHERE intercoms.id = device_states.intercom_id)"
+    )
+    op.drop_column("intercoms", "is_online")
+    op.drop_column("intercoms", "last_seen_at")
 
 
 def downgrade() -> None:
+    op.add_column(
+        "intercoms", sa.Column("is_online", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("intercoms", sa.Column("last_seen_at", UtcDateTime(), nullable=True))
+    op.execute(
+        "UPDATE intercoms SET "
+        "is_online = COALESCE((SELECT is_online FROM device_states WHERE intercom_id = intercoms.id), "
+        "is_online), "
+        "last_seen_at = (SELECT last_seen_at FROM device_states WHERE intercom_id = intercoms.id)"
+    )
+    op.drop_column("device_states", "last_seen_at")
+    op.drop_column("device_states", "is_online")
     _install()
 
 
