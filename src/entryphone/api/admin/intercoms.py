@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from entryphone.api.admin.fields import Address, FlatNumber, IntOrNumericString, Port, Secret, Word
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
 from entryphone.api.deps import AdminPrincipal, Context, DbSession
+from entryphone.api.etag import NOT_MODIFIED, validated_json
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
 from entryphone.fleet import onboarding
@@ -139,7 +140,7 @@ class MatrixOut(BaseModel):
     items: list[list[int]]
 
 
-@router.get("", response_model=Page[IntercomOut], summary="List intercoms")
+@router.get("", response_model=Page[IntercomOut], responses=NOT_MODIFIED, summary="List intercoms")
 async def list_intercoms(
     request: Request,
     _admin: AdminPrincipal,
@@ -151,7 +152,7 @@ async def list_intercoms(
     vendor: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=64)] = None,
     is_online: Annotated[bool | None, Query()] = None,
-) -> Page[IntercomOut]:
+) -> Response:
     mac: str | None = None
     if search:
         try:
@@ -163,7 +164,7 @@ async def list_intercoms(
     )
     result = await paginate(session, query, params)
     items = await intercom_replies(session, context.secrets, list(result.items))
-    return build_page(request, items, result.total, params)
+    return validated_json(request, build_page(request, items, result.total, params))
 
 
 @router.post("", response_model=IntercomOut, status_code=201, summary="Create an intercom")
@@ -187,11 +188,12 @@ async def create_intercom(
     return await intercom_reply(session, context.secrets, intercom)
 
 
-@router.get("/{intercom}", response_model=IntercomOut, summary="Show an intercom")
+@router.get("/{intercom}", response_model=IntercomOut, responses=NOT_MODIFIED, summary="Show an intercom")
 async def show_intercom(
-    intercom: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
-) -> IntercomOut:
-    return await intercom_reply(session, context.secrets, await service.get_live(session, intercom))
+    request: Request, intercom: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> Response:
+    record = await service.get_live(session, intercom)
+    return validated_json(request, await intercom_reply(session, context.secrets, record))
 
 
 @router.patch("/{intercom}", response_model=IntercomOut, summary="Update an intercom (partial)")
