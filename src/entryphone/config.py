@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "info"
     # PostgreSQL connections per process: enough for the concurrency one API process sees, so
     # connections are reused rather than opened and closed under load.

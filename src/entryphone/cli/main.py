@@ -38,7 +38,18 @@ class RoleChoice(StrEnum):
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default 8000; 0: any free).")
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port: one per core. With more than one, the fleet "
+            "supervisor runs once beside them, not in each.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (and the fleet supervisor) on the configured database."""
     from entryphone.app import create_app
@@ -50,6 +61,11 @@ def serve(
         settings.port = port
     if settings.is_sqlite:
         migrate.upgrade(settings)  # the embedded default migrates itself; PostgreSQL is upgraded explicitly
+    if workers > 1:
+        from entryphone.cli.workers import serve_workers
+
+        serve_workers(settings, workers)
+        return
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
 
 
