@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,39 +14,18 @@ from pathlib import Path
 import pytest
 
 
-def free_ports(count: int) -> int:
-    """A first port with `count` free ports after it (best effort, loopback only)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = int(probe.getsockname()[1])
-        if first + count >= 65000:
-            continue
-        sockets = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                sockets.append(sock)
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no free port range")
-
-
 class Demo:
-    def __init__(self, data_dir: Path, api_port: int, panel_port: int) -> None:
+    """The demo on free ports: the API and the panels bind port 0 and the tour prints where."""
+
+    def __init__(self, data_dir: Path) -> None:
         env = {**os.environ, "ENTRYPHONE_DATA_DIR": str(data_dir)}
         env.pop("ENTRYPHONE_DATABASE_URL", None)
         self.log = data_dir / f"demo-{time.monotonic_ns()}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "entryphone", "demo", "--panels", "2", "--port", str(api_port),
-                 "--panel-port", str(panel_port)],
+                [sys.executable, "-m", "entryphone", "demo", "--panels", "2", "--port", "0",
+                 "--panel-port", "0"],
                 env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
@@ -74,8 +52,7 @@ def run_shell(script: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/curl"), reason="curl is needed to run the printed commands")
 def test_demo_commands_work_as_printed_and_data_is_reused(tmp_path: Path) -> None:
-    api_port, panel_port = free_ports(1), free_ports(2)
-    demo = Demo(tmp_path / "var", api_port, panel_port)
+    demo = Demo(tmp_path / "var")
     try:
         printed = demo.wait_ready()
         exports = "\n".join(line for line in printed.splitlines() if line.startswith("export "))
@@ -95,9 +72,16 @@ def test_demo_commands_work_as_printed_and_data_is_reused(tmp_path: Path) -> Non
     assert "Demo stopped" in demo.output() and "Traceback" not in demo.output()
     first_ids = re.findall(r"#(\d+) Demo entrance", printed)
 
-    again = Demo(tmp_path / "var", api_port, panel_port)
+    assert re.search(r"API docs: http://127\.0\.0\.1:[1-9]\d*/docs", printed), printed
+
+    again = Demo(tmp_path / "var")
     try:
         second = again.wait_ready()
+        # The same intercoms, reachable where their panels listen this time: the door opens.
+        exports = "\n".join(line for line in second.splitlines() if line.startswith("export "))
+        commands = [line for line in second.splitlines() if line.startswith("curl ")]
+        opened = run_shell(f"{exports}\n{commands[0]}")
+        assert opened.returncode == 0 and " 204" in opened.stdout.splitlines()[0], opened.stdout
     finally:
         assert again.interrupt() == 128 + signal.SIGINT
     assert re.findall(r"#(\d+) Demo entrance", second) == first_ids

@@ -61,7 +61,16 @@ class Served:
             found = LISTENING.search(self.output())
             return f"http://127.0.0.1:{found.group(1)}" if found else None
 
-        return until(listening, timeout=60, message="serve did not listen")
+        url = until(listening, timeout=60, message="serve did not bind its port")
+
+        def answering() -> bool:  # the port listens once a worker has started the app
+            try:
+                return httpx.get(f"{url}/healthz").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        until(answering, timeout=60, message="no worker answered")
+        return url
 
     def children(self) -> list[tuple[int, str]]:
         """(pid, command line) of the serve process's children, from /proc."""
@@ -124,7 +133,6 @@ def test_two_workers_one_supervisor(
         replies = [client.get(f"/api/admin/v1/intercoms/{intercom_id}") for _ in range(4)]
     assert [reply.status_code for reply in replies] == [200] * 4
     assert all(reply.json()["is_online"] is True for reply in replies)
-    assert httpx.get(f"{url}/healthz").status_code == 200
 
     assert served.stop() == 0, served.output()
     assert served.children() == []

@@ -29,8 +29,12 @@ console = Console()
 
 def demo(
     panels: Annotated[int, typer.Option(min=1, max=50, help="How many emulated 2N panels.")] = 3,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="API port (default 8000).")] = None,
-    panel_port: Annotated[int, typer.Option(min=1, max=65000, help="Port of the first panel.")] = 9080,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="API port (default 8000; 0: any free).")
+    ] = None,
+    panel_port: Annotated[
+        int, typer.Option(min=0, max=65000, help="Port of the first panel (0: any free ports).")
+    ] = 9080,
 ) -> None:
     """Run the demo: API + supervisor + emulated panels on SQLite, with demo data and ready curls."""
     settings = load_settings()
@@ -56,13 +60,12 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
     fleet = EmulatorFleet(
         count, port=panel_port, https_port=None, profile="2.4x", state_dir=state_dir, timings=Timings()
     )
-    with console.status(
-        f"Starting {count} emulated 2N panels on ports {panel_port}..{panel_port + count - 1}"
-    ):
+    where = f"on ports {panel_port}..{panel_port + count - 1}" if panel_port else "on free ports"
+    with console.status(f"Starting {count} emulated 2N panels {where}"):
         await fleet.start()
     try:
         with console.status("Preparing demo data"):
-            data = await _seed(settings, fleet, panel_port)
+            data = await _seed(settings, fleet)
         server = uvicorn.Server(
             uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
         )
@@ -72,6 +75,7 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
         if serving.done():
             await serving  # re-raises why it could not start
             return
+        settings.port = server.servers[0].sockets[0].getsockname()[1]  # as bound (--port 0)
         _print_tour(settings, data, state_dir)
         await serving
         if server.should_exit:
@@ -84,7 +88,7 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
         console.print("Demo stopped. Run `make run` again to continue with the same data.")
 
 
-async def _seed(settings: Settings, fleet: EmulatorFleet, panel_port: int) -> DemoData:
+async def _seed(settings: Settings, fleet: EmulatorFleet) -> DemoData:
     from entryphone.demo.seed import DemoPanel, seed
     from entryphone.fleet.access import DeviceAccess
 

@@ -106,6 +106,8 @@ async def seed(
             flat = await flats.get_flat_by_number(session, intercom.id, RESIDENT_FLAT)
             await flats.attach_resident(session, flat, resident.id, source="admin")
             await keys.add_keys(session, intercom, [key], flat_id=flat.id, account_id=resident.id)
+        elif intercom.port != port:  # the panel listens elsewhere this time (free ports)
+            await intercoms.update(session, secrets, intercom, {"port": port})
         made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
 
     await accounts.revoke(session, admin)
