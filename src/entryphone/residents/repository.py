@@ -7,7 +7,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.intercoms import connection
@@ -85,6 +96,65 @@ def _permitted_connection(permission: str) -> Select[Any]:
     """The door-open path's one read: the intercom's connection if one of the resident's flats on
     it grants `permission` (a FlatResident flag). One statement per flag, built once."""
     return _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
+
+
+HomeRow = tuple[Intercom, ResidentIntercom | None, DeviceSchedule | None, Camera | None, bool, int]
+
+
+def _home_screen() -> Select[Intercom, ResidentIntercom, DeviceSchedule, Camera, bool, int]:
+    """One page of a resident's intercoms with everything the client object shows, in one
+    statement: the intercom (its online state included), the resident's own row (title,
+    registration), this phone's schedule, the camera, whether a flat attaches the resident, and the
+    number of rows of all pages (a window count, so no second statement counts them)."""
+    visible = union(_attached_intercom_ids(_ACCOUNT), _registered_intercom_ids(_ACCOUNT))
+    return (
+        select(
+            Intercom,
+            ResidentIntercom,
+            DeviceSchedule,
+            Camera,
+            Intercom.id.in_(_attached_intercom_ids(_ACCOUNT)).label("attached"),
+            func.count().over().label("total"),
+        )
+        .outerjoin(
+            ResidentIntercom,
+            and_(ResidentIntercom.intercom_id == Intercom.id, ResidentIntercom.account_id == _ACCOUNT),
+        )
+        .outerjoin(
+            DeviceSchedule,
+            and_(
+                DeviceSchedule.intercom_id == Intercom.id,
+                DeviceSchedule.account_id == _ACCOUNT,
+                DeviceSchedule.device_uuid == bindparam("device"),
+            ),
+        )
+        .outerjoin(Camera, Camera.id == Intercom.camera_id)
+        .where(Intercom.status != DELETED, Intercom.id.in_(visible))
+        .order_by(Intercom.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+# The residents' home screen (GET /api/v1/intercom) runs on every app launch: built once.
+_HOME_SCREEN = _home_screen()
+_VISIBLE_COUNT = select(func.count()).select_from(_visible(_ACCOUNT).subquery())
+
+
+async def home_screen(
+    session: AsyncSession, account_id: int, device: str, limit: int, offset: int
+) -> tuple[list[HomeRow], int]:
+    """Rows of (Intercom, ResidentIntercom | None, DeviceSchedule | None, Camera | None, attached,
+    total) for one page, and the number of the resident's intercoms."""
+    params = {"account_id": account_id, "device": device, "limit": limit, "offset": offset}
+    result = await session.execute(_HOME_SCREEN, params)
+    rows: list[HomeRow] = [
+        (i, own, schedule, camera, bool(a), int(n)) for i, own, schedule, camera, a, n in result
+    ]
+    if rows:
+        return rows, int(rows[0][5])
+    # A page past the end has no row to carry the count: count alone (rare).
+    return rows, int(await session.scalar(_VISIBLE_COUNT, {"account_id": account_id}) or 0)
 
 
 _OWN_ROWS = select(ResidentIntercom).where(

@@ -213,23 +213,51 @@ async def views(
     device_schedules = await repository.schedules(session, account_id, ids, device)
     statuses = await _statuses(session, account_id, ids, own)
     cameras = await repository.cameras(session, {i.camera_id for i in intercoms if i.camera_id is not None})
-    result = []
-    for intercom in intercoms:
-        row = own.get(intercom.id)
-        schedule = device_schedules.get(intercom.id)
-        stamps = [intercom.updated_at] + [r.updated_at for r in (row, schedule) if r is not None]
-        result.append(
-            IntercomView(
-                intercom=intercom,
-                title=row.title if row is not None and row.title else intercom.title,
-                status=statuses.get(intercom.id, CONFIRMED),
-                is_enabled=schedule.is_enabled if schedule is not None else True,
-                timetable=Timetable.from_json(schedule.timetable if schedule is not None else None),
-                camera=cameras.get(intercom.camera_id) if intercom.camera_id is not None else None,
-                updated_at=max(stamp for stamp in stamps if stamp is not None),
-            )
+    return [
+        _view(
+            intercom,
+            own.get(intercom.id),
+            device_schedules.get(intercom.id),
+            cameras.get(intercom.camera_id) if intercom.camera_id is not None else None,
+            statuses.get(intercom.id, CONFIRMED),
         )
-    return result
+        for intercom in intercoms
+    ]
+
+
+async def home_screen(
+    session: AsyncSession, account_id: int, device: str, limit: int, offset: int
+) -> tuple[list[IntercomView], int]:
+    """One page of the resident's intercoms as `device` sees them, and how many there are in all:
+    one statement (GET /api/v1/intercom, every app launch)."""
+    rows, total = await repository.home_screen(session, account_id, device, limit, offset)
+    result = []
+    for intercom, row, schedule, camera, attached, _total in rows:
+        if attached or row is None or row.registration_status is None:
+            status = CONFIRMED
+        else:
+            status = row.registration_status
+        result.append(_view(intercom, row, schedule, camera, status))
+    return result, total
+
+
+def _view(
+    intercom: Intercom,
+    row: ResidentIntercom | None,
+    schedule: DeviceSchedule | None,
+    camera: Camera | None,
+    status: str,
+) -> IntercomView:
+    stamps = [intercom.updated_at] + [r.updated_at for r in (row, schedule) if r is not None]
+    return IntercomView(
+        intercom=intercom,
+        title=row.title if row is not None and row.title else intercom.title,
+        status=status,
+        is_enabled=schedule.is_enabled if schedule is not None else True,
+        timetable=Timetable.from_json(schedule.timetable if schedule is not None else None),
+        camera=camera,
+        updated_at=max(stamp for stamp in stamps if stamp is not None),
+    )
 
 
 async def update(

@@ -10,7 +10,7 @@ from entryphone.api.client import views
 from entryphone.api.client.deps import Publisher, Resident
 from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
 from entryphone.api.deps import Context, DbSession
-from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.pagination import Page, PageParams, build_page, page_params
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.calls import service as calls
@@ -34,9 +34,10 @@ async def list_intercoms(
     session: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[IntercomOut]:
-    result = await paginate(session, residents.visible_query(caller.account_id), params)
-    data = await views.intercoms_out(session, caller, list(result.items))
-    return build_page(request, data, result.total, params)
+    found, total = await residents.home_screen(
+        session, caller.account_id, caller.device, params.per_page, params.offset
+    )
+    return build_page(request, [IntercomOut.of(view) for view in found], total, params)
 
 
 @router.get("/shows", response_model=list[IntercomOut], summary="Some of my intercoms by id")
