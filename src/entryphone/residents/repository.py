@@ -59,8 +59,8 @@ def visible_query(account_id: int) -> Select[Intercom]:
     return _visible(account_id).order_by(Intercom.id)
 
 
-# Statements every client request runs, built once: building a select with IN lists cost SQLAlchemy
-# 2.1 about as much CPU as running it (bench/api_read).
+# Statements every client request runs, built once: building a select with IN lists costs
+# SQLAlchemy about as much CPU as running it.
 _ACCOUNT: BindParameter[int] = bindparam("account_id")
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _VISIBLE_AMONG = _visible(_ACCOUNT).where(Intercom.id.in_(_IDS)).order_by(Intercom.id)
