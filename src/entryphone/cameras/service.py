@@ -166,3 +166,8 @@ def _url_problem(url: object) -> str | None:
     if parts.scheme.lower() not in STREAM_SCHEMES or not host:
         return "The url must be an rtsp, rtsps, http or https URL with a host."
     return None
+
+
+# Reads the API shows as stored (no rule applies to them): the repository's, offered here so that
+# routes call services only.
+list_query = repository.list_query

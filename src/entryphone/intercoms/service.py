@@ -309,3 +309,8 @@ def _apply_secrets(secrets: SecretBox, intercom: Intercom, changes: dict[str, An
     if "password" in changes:
         password = changes["password"]
         intercom.password_encrypted = secrets.encrypt(password) if password else None
+
+
+# Reads the API shows as stored (no rule applies to them): the repository's, offered here so that
+# routes call services only.
+list_query = repository.list_query

@@ -105,6 +105,11 @@ def visible_query(account_id: int) -> Select[Intercom]:
     return repository.visible_query(account_id)
 
 
+async def visible_ids(session: AsyncSession, account_id: int) -> list[int]:
+    """The ids of the resident's intercoms, lowest first."""
+    return [intercom.id for intercom in (await session.execute(visible_query(account_id))).scalars()]
+
+
 async def get_visible(session: AsyncSession, account_id: int, intercom_id: int) -> Intercom:
     found = await repository.visible(session, account_id, [intercom_id])
     if not found:

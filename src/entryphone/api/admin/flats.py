@@ -16,7 +16,7 @@ from entryphone.api.formatting import plain
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, SearchText
 from entryphone.errors import ValidationFailed
-from entryphone.flats import repository, service
+from entryphone.flats import service
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import service as keys
 from entryphone.models import Intercom, IntercomFlat
@@ -127,13 +127,13 @@ async def _flat_keys(session: AsyncSession, flat: IntercomFlat) -> list[FlatKeyO
             created_at=plain(key.created_at),
             updated_at=plain(key.updated_at),
         )
-        for key, account in await repository.keys_with_users(session, flat.id)
+        for key, account in await service.keys_with_users(session, flat.id)
     ]
 
 
 async def flat_reply(session: AsyncSession, intercom: Intercom, flat: IntercomFlat) -> FlatOut:
     flat_keys = await _flat_keys(session, flat)
-    users = [UserOut.of(account) for _resident, account in await repository.residents(session, flat.id)]
+    users = [UserOut.of(account) for _resident, account in await service.residents(session, flat.id)]
     return FlatOut(
         id=flat.id,
         flat=flat.flat,
@@ -155,7 +155,7 @@ async def _flat_with_permissions(
             **{name: getattr(resident, name) for name in service.PERMISSIONS},
             source=resident.source,
         )
-        for resident, account in await repository.residents(session, flat.id)
+        for resident, account in await service.residents(session, flat.id)
     ]
     return FlatWithPermissionsOut(
         id=flat.id,
@@ -178,8 +178,8 @@ async def list_flats(
     search: Annotated[SearchText | None, Query()] = None,
 ) -> Page[FlatListItemOut]:
     record = await intercoms.get_live(session, intercom)
-    result = await paginate(session, repository.list_query(record.id, search), params)
-    counts = await repository.counts(session, [flat.id for flat in result.items])
+    result = await paginate(session, service.list_query(record.id, search), params)
+    counts = await service.counts(session, [flat.id for flat in result.items])
     items = [
         FlatListItemOut(
             id=flat.id,
@@ -236,7 +236,7 @@ async def update_flat(
         mapping = body.map_user_key
         if mapping.method not in vocabulary.keys(vocabulary.FLAT_MANAGEMENT_METHODS):
             raise ValidationFailed.one("map_user_key.method", "The selected map_user_key.method is invalid.")
-        if await repository.get_resident(session, target.id, mapping.user) is None:
+        if await service.find_resident(session, target.id, mapping.user) is None:
             raise ValidationFailed.one("map_user_key.user", "The selected user is not a user of this flat.")
         await keys.map_user_keys(
             session, target.id, mapping.user, mapping.method, mapping.keys, path="map_user_key"
@@ -291,5 +291,5 @@ async def intercom_users(
     search: Annotated[SearchText | None, Query()] = None,
 ) -> Page[UserOut]:
     record = await intercoms.get_live(session, intercom)
-    result = await paginate(session, repository.users_query(record.id, search), params)
+    result = await paginate(session, service.users_query(record.id, search), params)
     return build_page(request, [UserOut.of(account) for account in result.items], result.total, params)

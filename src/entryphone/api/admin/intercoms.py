@@ -15,7 +15,7 @@ from entryphone.api.pagination import Page, PageParams, build_page, page_params,
 from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
-from entryphone.intercoms import repository, service
+from entryphone.intercoms import service
 from entryphone.intercoms.identity import normalize_mac
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, build_matrix
 
@@ -159,7 +159,7 @@ async def list_intercoms(
             mac = normalize_mac(search)
         except ValueError:
             mac = None
-    query = repository.list_query(
+    query = service.list_query(
         search=search, group_id=group_id, vendor=vendor, status=status, is_online=is_online, mac=mac
     )
     result = await paginate(session, query, params)

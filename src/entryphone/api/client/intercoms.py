@@ -17,6 +17,7 @@ from entryphone.calls import service as calls
 from entryphone.codes import service as codes
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
+from entryphone.fleet.commands import open_door_recorded
 from entryphone.fleet.runtime import commands_of
 from entryphone.pushes import Push, PushEvent, defer
 from entryphone.registration import service as registration
@@ -65,8 +66,7 @@ async def delete_intercoms(
     intercoms = await residents.require_all_visible(session, caller.account_id, body.ids)
     ids = [intercom.id for intercom in intercoms]
     for intercom_id in ids:
-        mine = codes.list_query(intercom_id=intercom_id, account_id=caller.account_id)
-        code_ids = [code.id for code in (await session.execute(mine)).scalars()]
+        code_ids = await codes.ids_of(session, intercom_id, caller.account_id)
         if code_ids:
             await codes.delete_codes(session, intercom_id, code_ids)
     await calls.forget(session, caller.account_id, ids)
@@ -120,9 +120,9 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
     record = await residents.require_permitted_connection(
         session, caller.account_id, intercom, "is_open_door_app"
     )
+    await session.commit()  # no transaction stays open across the device call
     opener = context.services.get(doors.SERVICE_NAME)
-    # Ends this transaction, then records the request before the device is called.
-    await doors.open_door(session, opener, record, account_id=caller.account_id, device_uuid=caller.device)
+    await open_door_recorded(context, opener, record, account_id=caller.account_id, device_uuid=caller.device)
     return Response(status_code=204)
 
 
