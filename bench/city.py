@@ -12,7 +12,8 @@ answers):
   latency = device_events.received_at (set when the supervisor stores it) minus the send time;
 - home screen: `GET /api/v1/intercom` (a random resident's token, X-Client, X-UUID) at `--home-rate`;
 - door open: `POST /api/v1/intercom/{id}/open-door` by a random resident at `--door-rate`
-  (204 = the panel confirmed its switch);
+  (204 = the panel confirmed its switch); and, at the same rate, the same 2N switch command sent
+  straight to panels no resident uses (the panel's own time: door-open overhead = the difference);
 - admin reads: `GET /api/admin/v1/intercoms/{id}` and the first page of `GET /api/admin/v1/intercoms`
   alternately at `--admin-rate`;
 - billing writes: `PATCH /api/v1/billing/intercoms` (a new title for a random intercom) at
@@ -20,7 +21,8 @@ answers):
 
 Prints per path: offered and achieved req/s, ok, errors, p50/p99/max latency; and the CPU (cores
 busy) of every process over the measured window. Writes JSON to bench/results/<--name>.json.
-Targets (issue #16): every API path p99 < 100 ms, event -> journal p99 < 250 ms, no errors.
+Targets (issue #16): every API path p99 < 100 ms, door-open overhead over the panel p99 < 30 ms,
+event -> journal p99 < 250 ms, no errors.
 Figures only, never asserted.
 
 Run: .venv/bin/python bench/city.py [--devices 2000] [--duration 60] [--backend postgresql]
@@ -63,6 +65,8 @@ from entryphone.accounts import service as accounts
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
+from entryphone.helios import Credentials, HeliosClient
+from entryphone.helios.api.switch import SwitchAction
 from entryphone.models import Intercom, Role
 from entryphone.models.device_event import DeviceEventRecord
 
@@ -169,6 +173,7 @@ async def drive(
         "events": Path("events: card swipe -> journal", args.event_rate),
         "home": Path("home screen: GET /api/v1/intercom", args.home_rate),
         "door": Path("door open: POST /api/v1/intercom/{id}/open-door", args.door_rate),
+        "panel": Path("panel alone: 2N switch/ctrl trigger, direct", args.door_rate),
         "admin": Path("admin reads: GET /intercoms/{id}, GET /intercoms", args.admin_rate),
         "billing": Path("billing writes: PATCH /api/v1/billing/intercoms", args.billing_rate),
     }
@@ -209,6 +214,23 @@ async def drive(
             target = f"{url}/api/v1/intercom/{resident.intercom_id}/open-door"
             return await status("POST", target, 204, paths["door"], headers=resident_headers(resident))
 
+        used = {resident.intercom_id for resident in city.residents}
+        spare = [d for i, d in zip(city.intercom_ids, devices, strict=True) if i not in used] or devices
+        panels = [
+            HeliosClient(
+                http,
+                "127.0.0.1",
+                port=int(d["url"].rsplit(":", 1)[1]),
+                credentials=Credentials(d["login"], d["password"]),
+                timeout=30,
+            )
+            for d in spare
+        ]
+
+        async def panel(_number: int) -> bool:
+            await panels[rng.randrange(len(panels))].switch.ctrl(1, SwitchAction.TRIGGER)
+            return True
+
         async def admin_read(number: int) -> bool:
             if number % 2:
                 return await status(
@@ -226,6 +248,7 @@ async def drive(
             "events": event,
             "home": home,
             "door": door,
+            "panel": panel,
             "admin": admin_read,
             "billing": billing_write,
         }
@@ -329,8 +352,11 @@ def main() -> None:
             [path.name, path.rate, figures["per_s"], path.ok, errors, figures["p50_ms"], figures["p99_ms"],
              figures["max_ms"]]
         )  # fmt: skip
+    overhead = round(data["door"]["p99_ms"] - data["panel"]["p99_ms"], 2)
+    data["door_open_overhead_p99_ms"] = overhead
+    rows.append(["door-open overhead over the panel, p99", "", "", "", "", "", f"{overhead}", ""])
     data["cores"] = {name: round(value, 3) for name, value in result["cores"].items()}
-    api_requests = sum(path.ok for key, path in driven["paths"].items() if key != "events")
+    api_requests = sum(path.ok for key, path in driven["paths"].items() if key not in ("events", "panel"))
     worker_cpu = (
         sum(v for name, v in result["cores"].items() if name.startswith("worker")) * driven["elapsed"]
     )
