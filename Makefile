@@ -39,7 +39,7 @@ unit: install
 test: install lint typecheck unit
 
 bench: install
-	$(BIN)/python bench/api_read.py
+	$(BIN)/python bench/city.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,11 +11,13 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,12 +26,14 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
 from entryphone.context import AppContext, in_transaction
 from entryphone.db import migrate
 from entryphone.models import Intercom
+from entryphone.models.device_state import DeviceState
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -63,6 +67,38 @@ def rss_mib(pid: int) -> float:
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def children(pid: int) -> list[int]:
+    """Live child processes of `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()).strip()
+    except OSError:
+        return ""
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live descendants (PostgreSQL: the postmaster and backends)."""
+    total = 0.0
+    for member in [pid, *children(pid)]:
+        try:
+            total += cpu_seconds(member) if member == pid else tree_cpu_seconds(member)
+        except OSError:
+            continue  # exited meanwhile
+    return total
 
 
 @dataclass
@@ -223,6 +259,17 @@ def child_env(settings: Settings, **extra: Any) -> dict[str, str]:
     return env
 
 
+_CLUSTER_ROOTS: list[Path] = []  # throwaway PostgreSQL clusters started by fresh_database
+
+
+def postgres_pid() -> int | None:
+    """The postmaster of the throwaway PostgreSQL cluster in use, if any."""
+    for root in _CLUSTER_ROOTS:
+        for pid_file in root.rglob("postmaster.pid"):
+            return int(pid_file.read_text().split()[0])
+    return None
+
+
 @contextmanager
 def fresh_database(backend: str, database_url: str | None) -> Iterator[tuple[str, Path]]:
     """(database URL, data dir) of a freshly migrated database. `database_url` given: that database
@@ -240,6 +287,7 @@ def fresh_database(backend: str, database_url: str | None) -> Iterator[tuple[str
             from tests.support.postgres import PostgresCluster  # type: ignore[import-not-found]
 
             cluster = PostgresCluster.start()
+            _CLUSTER_ROOTS.append(cluster.root)
             url = cluster.create_database("bench")
         else:
             raise ValueError(f"unknown backend {backend!r}")
@@ -247,6 +295,7 @@ def fresh_database(backend: str, database_url: str | None) -> Iterator[tuple[str
         yield url, workdir
     finally:
         if cluster is not None:
+            _CLUSTER_ROOTS.remove(cluster.root)
             cluster.stop()
 
 
@@ -284,3 +333,91 @@ def seed_intercoms(settings: Settings, devices: Sequence[dict[str, Any]], **fiel
         return [record.id for record in records]
 
     return in_session(settings, work)
+
+
+# -- the deployed configuration (docs/operations.md) ------------------------------------------------
+
+
+@dataclass
+class Node:
+    """`entryphone serve --workers N` with the supervisor beside the workers, as one node runs."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def processes(self) -> dict[str, int]:
+        """name -> pid: the serve parent, each worker, the supervisor (and the database's postmaster
+        when it is a throwaway cluster of this run)."""
+        found = {"serve": self.process.pid}
+        workers = 0
+        for pid in sorted(children(self.process.pid)):
+            command = command_line(pid)
+            if command.endswith(" supervisor"):
+                found["supervisor"] = pid
+            elif "spawn_main" in command:
+                workers += 1
+                found[f"worker {workers}"] = pid
+        postgres = postgres_pid()
+        if postgres is not None:
+            found["postgresql"] = postgres
+        return found
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def deployed_node(
+    settings: Settings, *, workers: int = 2, supervisor: bool = True, **extra: Any
+) -> Iterator[Node]:
+    """The node of docs/operations.md on `settings`' database: `entryphone serve --workers N` (the
+    supervisor once beside the workers unless `supervisor=False`), on a free loopback port, until
+    it answers /healthz. `extra`: more ENTRYPHONE_* settings."""
+    port = free_port()
+    env = child_env(settings, supervisor_enabled=str(supervisor).lower(), **extra)
+    log = Path(settings.data_dir) / f"serve-{port}.log"
+    command = [sys.executable, "-m", "entryphone", "serve", "--workers", str(workers), "--port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+    node = Node(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{node.url}/healthz", timeout=5) as reply:  # noqa: S310
+                    if reply.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        while supervisor and workers > 1 and "supervisor" not in node.processes():
+            time.sleep(0.1)
+        yield node
+    finally:
+        node.stop()
+
+
+def online_count(settings: Settings) -> int:
+    async def work(session: AsyncSession, _context: AppContext) -> int:
+        query = select(func.count()).select_from(DeviceState).where(DeviceState.is_online.is_(True))
+        return int(await session.scalar(query) or 0)
+
+    return in_session(settings, work)
+
+
+def wait_online(settings: Settings, count: int, timeout: float = 600) -> float:
+    """Wait until `count` panels are online (the supervisor connected them); seconds waited."""
+    started = time.monotonic()
+    while online_count(settings) < count:
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"only {online_count(settings)} of {count} panels came online")
+        time.sleep(0.5)
+    return time.monotonic() - started

@@ -1,27 +1,28 @@
-"""API read performance: the real app (uvicorn, one worker, supervisor off) on SQLite and on
-PostgreSQL with a realistic dataset (bench/api_read_data.py: 1,000 intercoms with cameras and
-streams, matrices, 50 flats each, keys, residents attached to flats), driven by an aiohttp client in
-another process (bench/api_read_load.py) with 32 concurrent keep-alive connections:
+"""API read performance of the deployed node (docs/operations.md): PostgreSQL, `entryphone serve
+--workers 2`, the supervisor beside the workers watching `--devices` emulated panels (online before
+anything is measured), with a realistic dataset besides (bench/api_read_data.py: 1,000 intercoms
+with cameras and streams, matrices, 50 flats each, keys, residents attached to flats), driven by an
+aiohttp client in another process (bench/api_read_load.py) with 32 concurrent keep-alive
+connections:
 
 - trivial: `GET /healthz` when the app has it, else `GET /api/admin/v1/nothing` (an unauthenticated
   404 through the same middleware and error handler); the table says which;
-- admin intercom, cold: `GET /api/admin/v1/intercoms/{id}` once for every intercom, in random
-  order: the first read of each builds its reply from the database (as after a write), since
-  admin intercom replies are cached until a write changes what they show (api/reply_cache.py);
 - admin intercom: `GET /api/admin/v1/intercoms/{id}`, the full admin object, random ids (the
-  target row: after the cold pass, what a read-mostly admin API mostly does);
+  target row);
 - admin list: `GET /api/admin/v1/intercoms` (first page, 25 full objects) and a random page;
 - client list: `GET /api/v1/intercom` with a random bench resident's token, X-Client: web, X-UUID.
 
-Reports req/s, p50/p99 latency and the CPU both processes used, and the full object's rate as a
-share of the trivial endpoint's (target >= 0.5x, p99 < 50 ms). Figures only, never asserted.
+Reports req/s, p50/p99 latency, the CPU of the node (serve, workers, supervisor) and of the load
+generator, and the full object's rate as a share of the trivial endpoint's (target >= 0.5x, p99 <
+50 ms). Figures only, never asserted.
 
-`--profile` adds a second pass per backend: the server counts SQL statements per request (sent one
-at a time) and runs under cProfile while the admin intercom endpoint is driven; the top functions
-go to bench/results/api_read_profile_<backend>.txt.
+`--profile` adds a diagnostic pass (not the figures): one app process (bench/api_read_server.py,
+no supervisor) counts SQL statements per request (sent one at a time) and runs under cProfile while
+the admin intercom endpoint is driven; the top functions go to
+bench/results/api_read_profile_<backend>.txt.
 
-Run: .venv/bin/python bench/api_read.py [--quick] [--backend sqlite|postgresql|both] [--seconds 15]
-     [--database-url postgresql+asyncpg://...] [--profile]
+Run: .venv/bin/python bench/api_read.py [--quick] [--devices 100] [--seconds 15]
+     [--backend postgresql|sqlite] [--database-url postgresql+asyncpg://...] [--profile]
 """
 
 from __future__ import annotations
@@ -49,12 +50,16 @@ from _common import (
     child_env,
     console,
     cpu_seconds,
+    deployed_node,
     free_port,
     fresh_database,
     ms,
     percentile,
     report,
+    seed_intercoms,
     settings_for,
+    spawn_emulators,
+    wait_online,
 )
 from api_read_data import Dataset, seed
 
@@ -63,7 +68,6 @@ console.width = max(console.width, 150)  # the table has ten columns; keep it re
 CONCURRENCY = 32
 ADMIN = "/api/admin/v1"
 TARGET_SHARE = 0.5
-COLD = "admin: GET /intercoms/{id}, each id once (cold)"
 DETAIL = "admin: GET /intercoms/{id}"
 TARGET_P99_MS = 50.0
 
@@ -82,8 +86,8 @@ def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -
 
 @contextmanager
 def server(url: str, data_dir: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The app in its own process on a free loopback port; stopped with SIGINT (graceful shutdown,
-    which also lets cProfile write its stats)."""
+    """One app process (the profiling pass only) on a free loopback port; stopped with SIGINT
+    (graceful shutdown, which also lets cProfile write its stats)."""
     port = free_port()
     env = child_env(settings_for(url, data_dir), supervisor_enabled="false")
     command = [sys.executable, str(BENCH / "api_read_server.py"), "--port", str(port), *extra]
@@ -127,17 +131,8 @@ def targets(base: str, dataset: Dataset) -> list[dict[str, Any]]:
     chooser = random.Random(1)
     ids = list(dataset.intercom_ids)
     pages = max(1, -(-len(ids) // 25))
-    first_reads = [f"{ADMIN}/intercoms/{i}" for i in ids]
-    random.Random(2).shuffle(first_reads)
     return [
         trivial_target(base),
-        {
-            # Nothing is cached yet: every reply is built from the database (as after a write).
-            "name": COLD,
-            "paths": first_reads,
-            "headers": admin,
-            "once": True,
-        },
         {
             "name": DETAIL,
             "paths": [f"{ADMIN}/intercoms/{i}" for i in chooser.sample(ids, min(len(ids), 1000))],
@@ -156,8 +151,13 @@ def targets(base: str, dataset: Dataset) -> list[dict[str, Any]]:
 # -- the load --------------------------------------------------------------------------------------
 
 
-def drive(plan: dict[str, Any], server_pid: int) -> list[dict[str, Any]]:
-    """Run the load generator; sample both processes' CPU around each measured window."""
+def drive(plan: dict[str, Any], server_pids: list[int]) -> list[dict[str, Any]]:
+    """Run the load generator; sample the server's processes' CPU (summed) and the generator's
+    around each measured window."""
+
+    def server_cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in server_pids)
+
     load = subprocess.Popen(
         [sys.executable, str(BENCH / "api_read_load.py")],
         stdin=subprocess.PIPE,
@@ -172,11 +172,11 @@ def drive(plan: dict[str, Any], server_pid: int) -> list[dict[str, Any]]:
     marks: tuple[float, float, float] = (0.0, 0.0, 0.0)
     for line in load.stdout:
         if line.startswith("start "):
-            marks = (time.monotonic(), cpu_seconds(server_pid), cpu_seconds(load.pid))
+            marks = (time.monotonic(), server_cpu(), cpu_seconds(load.pid))
             continue
         result = json.loads(line)
         wall = time.monotonic() - marks[0]
-        result["server_cores"] = (cpu_seconds(server_pid) - marks[1]) / wall
+        result["server_cores"] = (server_cpu() - marks[1]) / wall
         result["load_cores"] = (cpu_seconds(load.pid) - marks[2]) / wall
         results.append(result)
     if load.wait() != 0:
@@ -232,7 +232,7 @@ def profile_pass(backend: str, url: str, data_dir: Path, dataset: Dataset, secon
     with server(url, data_dir, "--profile", str(prof)) as (base, process):
         detail = next(target for target in targets(base, dataset) if target["name"] == DETAIL)
         plan = {"base": base, "concurrency": CONCURRENCY, "seconds": seconds, "targets": [detail]}
-        measured = summarize(drive(plan, process.pid)[0])
+        measured = summarize(drive(plan, [process.pid])[0])
     time.sleep(0.5)
     text = io.StringIO()
     stats = pstats.Stats(str(prof), stream=text)
@@ -263,19 +263,31 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     database_url = args.database_url if backend == "postgresql" else None
     with fresh_database(backend, database_url) as (url, data_dir):
         console.print(f"[bold]{backend}[/]: seeding {args.intercoms} intercoms ...")
-        dataset = seed(settings_for(url, data_dir), args.intercoms, args.flats, args.residents)
+        settings = settings_for(url, data_dir)
+        dataset = seed(settings, args.intercoms, args.flats, args.residents)
         console.print(f"  seeded in {dataset.seed_seconds:.1f}s: {dataset.counts}")
-        with server(url, data_dir) as (base, process):
-            plan = {
-                "base": base,
-                "concurrency": CONCURRENCY,
-                "seconds": args.seconds,
-                "warmup_seconds": args.warmup,
-                "targets": targets(base, dataset),
-            }
-            results = [summarize(result) for result in drive(plan, process.pid)]
+        emulators = spawn_emulators(args.devices, "2.4x")
+        try:
+            seed_intercoms(settings, emulators.devices)
+            with deployed_node(settings, workers=args.workers) as node:
+                online_s = wait_online(settings, args.devices)
+                console.print(f"  {args.devices} panels online after {online_s:.1f}s")
+                processes = node.processes()
+                plan = {
+                    "base": node.url,
+                    "concurrency": CONCURRENCY,
+                    "seconds": args.seconds,
+                    "warmup_seconds": args.warmup,
+                    "targets": targets(node.url, dataset),
+                }
+                pids = [pid for name, pid in processes.items() if name != "postgresql"]
+                results = [summarize(result) for result in drive(plan, pids)]
+        finally:
+            emulators.stop()
         outcome: dict[str, Any] = {
             "backend": backend,
+            "workers": args.workers,
+            "panels_online": args.devices,
             "dataset": dataset.counts,
             "seed_seconds": round(dataset.seed_seconds, 1),
             "results": results,
@@ -290,7 +302,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small dataset, short windows (under a minute)")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument("--devices", type=int, default=None, help="emulated panels online (100)")
+    parser.add_argument("--workers", type=int, default=2, help="serve --workers")
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per endpoint")
     parser.add_argument("--database-url", default=None, help="an existing, empty PostgreSQL database")
     parser.add_argument("--profile", action="store_true", help="also count queries and run under cProfile")
@@ -300,9 +314,9 @@ def main() -> None:
     args.residents = 4 if args.quick else 32
     args.seconds = args.seconds or (2.0 if args.quick else 15.0)
     args.warmup = 0.3 if args.quick else 2.0
+    args.devices = args.devices or (10 if args.quick else 100)
 
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    outcomes = [run_backend(backend, args) for backend in backends]
+    outcomes = [run_backend(args.backend, args)]
 
     rows = []
     for outcome in outcomes:
@@ -330,7 +344,8 @@ def main() -> None:
     intercoms = outcomes[0]["dataset"]["intercoms"]
     report(
         "api_read_quick" if args.quick else "api_read",  # a quick run never overwrites full figures
-        f"API reads: {intercoms} intercoms, {CONCURRENCY} connections, {args.seconds:g}s per endpoint "
+        f"API reads: {intercoms} intercoms, serve --workers {args.workers} + supervisor with "
+        f"{args.devices} panels online, {CONCURRENCY} connections, {args.seconds:g}s per endpoint "
         f"(target: full object >= {TARGET_SHARE}x trivial, p99 < {TARGET_P99_MS:g} ms)",
         [
             "endpoint",

@@ -1,9 +1,10 @@
 """Door open: a resident's open-door request until the panel's switch is active, under 50 concurrent
 residents, with the device's own time measured apart in the same run.
 
-Processes: emulated 2.4x panels (`python -m entryphone.emulator.cli`, plain HTTP), the platform
-(`python -m entryphone serve`, supervisor included unless `--no-supervisor`) on a fresh database,
-and this program. Seeding goes through the domain services: one `2n` intercom per panel with flats,
+Processes: emulated 2.4x panels (`python -m entryphone.emulator.cli`, plain HTTP), the platform as
+docs/operations.md deploys it (PostgreSQL, `entryphone serve --workers 2`, the supervisor beside
+the workers watching every panel, online before anything is measured) on a fresh database, and
+this program. Seeding goes through the domain services: one `2n` intercom per panel with flats,
 residents attached to a flat with `is_open_door_app`, one token each, and an admin.
 
 Measured, each as loops of callers doing `--rounds` opens each:
@@ -16,9 +17,11 @@ each under three loads: one caller (the cost of one open, no queueing); `--resid
 each wait a random think time (exponential, mean `--think` seconds) between the answer and their next
 tap, as people do (the target's load); and the same residents with no think time at all (closed
 loops: the server saturates, which measures its capacity, not a resident's wait).
-Overhead = API percentile minus device percentile under the same load.
+Overhead = API percentile minus device percentile under the same load. Server cores = the node's
+processes together (serve, workers, supervisor).
 
 Run: .venv/bin/python bench/door_open.py [--residents 50] [--rounds 20] [--think 1.0] [--quick]
+     [--workers 2] [--backend postgresql|sqlite]
 """
 
 from __future__ import annotations
@@ -27,8 +30,6 @@ import argparse
 import asyncio
 import math
 import random
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -39,8 +40,7 @@ from typing import Any
 import aiohttp
 from _common import (
     CpuWindow,
-    child_env,
-    free_port,
+    deployed_node,
     fresh_database,
     in_session,
     ms,
@@ -50,6 +50,7 @@ from _common import (
     seed_intercoms,
     settings_for,
     spawn_emulators,
+    wait_online,
 )
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,7 +173,11 @@ async def run_load(load: Load, rounds: int, call: Call, rng: random.Random) -> d
 
 
 async def measure(
-    args: argparse.Namespace, url: str, devices: list[dict[str, Any]], seeded: Seeded, server_pid: int
+    args: argparse.Namespace,
+    url: str,
+    devices: list[dict[str, Any]],
+    seeded: Seeded,
+    server_pids: dict[str, int],
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with aiohttp.ClientSession(
@@ -224,10 +229,11 @@ async def measure(
         await run_load(Load("warm", "", len(residents)), 1, client_api, warm)
         for name, call in (("device", device), ("client_api", client_api), ("admin_api", admin_api)):
             for number, load in enumerate(loads(args)):
-                window = CpuWindow({"server": server_pid})
+                window = CpuWindow(server_pids)
                 figures = await run_load(load, args.rounds, call, random.Random(number))
-                figures["server_cores"] = round(window.cores()["server"], 3)
-                figures["server_cores_starved"] = round(window.starved()["server"], 3)
+                figures["server_cores"] = round(sum(window.cores().values()), 3)
+                figures["server_cores_starved"] = round(sum(window.starved().values()), 3)
+                figures["cores_by_process"] = {k: round(v, 3) for k, v in window.cores().items()}
                 results[f"{name}_{load.key}"] = figures
     return results
 
@@ -240,23 +246,6 @@ def loads(args: argparse.Namespace) -> list[Load]:
     ]
 
 
-def wait_ready(url: str, token: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    headers = {"Authorization": f"Bearer {token}", "X-Client": "web", "X-UUID": "bench-probe"}
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the server exited; see its log")
-        try:
-            if httpx.get(f"{url}/api/v1/intercom", headers=headers, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not answer in time")
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_open_file_limit()
     emulators = spawn_emulators(args.intercoms, "2.4x")
@@ -264,26 +253,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with fresh_database(args.backend, args.database_url) as (database_url, workdir):
             settings = settings_for(database_url, workdir)
             seeded = seed(settings, emulators.devices, args.residents)
-            port = free_port()
-            env = child_env(settings, supervisor_enabled=str(not args.no_supervisor).lower())
-            log = workdir / "serve.log"
-            with log.open("wb") as sink:
-                profile = ["-m", "cProfile", "-o", args.cprofile] if args.cprofile else []
-                server = subprocess.Popen(
-                    [sys.executable, *profile, "-m", "entryphone", "serve", "--port", str(port)],
-                    env=env,
-                    stdout=sink,
-                    stderr=subprocess.STDOUT,
-                )
-            url = f"http://127.0.0.1:{port}"
-            try:
-                wait_ready(url, seeded.residents[0].token, server)
-                result = asyncio.run(measure(args, url, emulators.devices, seeded, server.pid))
-            finally:
-                server.send_signal(signal.SIGINT)  # uvicorn re-raises SIGTERM, which loses a profile
-                server.wait(timeout=30)
+            with deployed_node(settings, workers=args.workers) as node:
+                wait_online(settings, args.intercoms)
+                pids = {name: pid for name, pid in node.processes().items() if name != "postgresql"}
+                result = asyncio.run(measure(args, node.url, emulators.devices, seeded, pids))
             result["door_open_requests"] = door_requests(settings)
-            result["server_log_tail"] = log.read_text(errors="replace")[-1500:]
+            result["server_log_tail"] = node.log.read_text(errors="replace")[-1500:]
     finally:
         emulators.stop()
     return result
@@ -297,10 +272,9 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause (s) between a resident's answer and next tap"
     )
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--database-url", help="an empty database to migrate and use instead")
-    parser.add_argument("--no-supervisor", action="store_true", help="serve without the fleet supervisor")
-    parser.add_argument("--cprofile", help="run the server under cProfile, stats to this file")
+    parser.add_argument("--workers", type=int, default=2, help="serve --workers")
     parser.add_argument("--quiet-errors", action="store_true", help="do not print failed replies")
     parser.add_argument("--quick", action="store_true", help="3 opens per resident")
     parser.add_argument("--name", default="door_open", help="results file name (bench/results/<name>.json)")
@@ -311,7 +285,7 @@ def main() -> None:
         args.rounds = 3
     result = run(args)
     backend = "postgresql" if (args.database_url or "").startswith("postgres") else args.backend
-    result.update({"backend": backend, "intercoms": args.intercoms, "supervisor": not args.no_supervisor})
+    result.update({"backend": backend, "intercoms": args.intercoms, "workers": args.workers})
     rows = []
     paths = (("device", "device: switch/ctrl direct"), ("client_api", "client open-door"),
              ("admin_api", "admin open-door"))  # fmt: skip
@@ -353,7 +327,7 @@ def main() -> None:
         args.name,
         f"door open: {args.residents} residents on {args.intercoms} emulated panels, "
         f"{args.rounds} opens each "
-        f"({backend}, supervisor {'on' if not args.no_supervisor else 'off'}); "
+        f"({backend}, serve --workers {args.workers} + supervisor); "
         f"door_open_requests: {result['door_open_requests']}",
         ["path", "callers", "requests", "ok", "req/s", "server cores", "p50 ms", "p99 ms", "max ms"],
         rows,

@@ -116,6 +116,66 @@ def test_only_the_twon_driver_touches_helios() -> None:
     assert not offenders, "\n".join(offenders)
 
 
+def test_routes_call_services_never_repositories() -> None:
+    offenders = []
+    for module in (SRC / "api").rglob("*.py"):
+        for name in imports_of(module):
+            if name.split(".")[-1] == "repository":
+                offenders.append(f"{module.relative_to(SRC)} imports {name}")
+    assert not offenders, "\n".join(offenders)
+
+
+# What the API layer may use of SQLAlchemy: the session and a query's type (to hand a service's
+# query to the pager), and the errors it renders. Building or running statements is the
+# repositories' work.
+API_SQLALCHEMY = {
+    "sqlalchemy": {"Select"},
+    "sqlalchemy.ext.asyncio": {"AsyncSession"},
+    "sqlalchemy.exc": {"DBAPIError", "IntegrityError", "TimeoutError", "OperationalError", "InterfaceError"},
+}
+
+
+def test_the_api_builds_and_runs_no_statements() -> None:
+    offenders = []
+    for module in (SRC / "api").rglob("*.py"):
+        tree = ast.parse(module.read_text(), filename=str(module))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names if alias.name.startswith("sqlalchemy")]
+                offenders += [f"{module.relative_to(SRC)} imports {name}" for name in names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                allowed = API_SQLALCHEMY.get(node.module or "", set())
+                offenders += [
+                    f"{module.relative_to(SRC)} imports {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name not in allowed
+                ]
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"execute", "scalar", "scalars", "stream", "get"}
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "session"
+            ):
+                offenders.append(f"{module.relative_to(SRC)}:{node.lineno} runs session.{node.func.attr}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_services_never_commit() -> None:
+    """The caller owns the transaction: a request, a CLI command, a worker, or a device command
+    (fleet/commands.py) with its short transactions."""
+    offenders = []
+    for module in SRC.rglob("*.py"):
+        relative = module.relative_to(SRC)
+        if module.name not in {"service.py", "repository.py"}:
+            continue
+        tree = ast.parse(module.read_text(), filename=str(module))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in {"commit", "begin"}:
+                offenders.append(f"{relative}:{node.lineno} .{node.attr}")
+    assert not offenders, "\n".join(offenders)
+
+
 def test_sql_is_built_in_repositories_not_in_api_handlers() -> None:
     offenders = []
     for module in (SRC / "api").rglob("*.py"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -10,12 +9,10 @@ from fastapi import FastAPI
 
 from entryphone import __version__
 from entryphone.api import admin, billing, client
-from entryphone.api.cached_reads import CachedReadsMiddleware
 from entryphone.api.docs import install_docs
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
 from entryphone.api.openapi import document_statuses
-from entryphone.api.reply_cache import ReplyCache
 from entryphone.api.routing import JsonBodyMiddleware
 from entryphone.config import Settings
 from entryphone.console import mount as mount_console
@@ -47,17 +44,12 @@ def create_app(
         context = AppContext.build(settings)
         context.services[METRICS] = metrics
         app.state.context = context
-        app.state.reply_cache = ReplyCache()  # per lifespan: a restarted app starts empty
         stoppers: list[Callable[[], Awaitable[None]]] = []
         try:
             for hook in hooks:
                 stop = await hook(context)
                 if stop is not None:
                     stoppers.append(stop)
-            # Everything built so far (modules, models, routes, compiled statements) lives as long
-            # as the process: moved out of the collector's sight, full collections stop scanning it
-            # (they took 100-300 ms each here and set the p99 latency of reads).
-            gc.freeze()
             yield
         finally:
             for stop in reversed(stoppers):
@@ -78,9 +70,7 @@ def create_app(
     document_error_shapes(app)
     document_statuses(app)
     metrics = Metrics()
-    # Innermost: cache hits still pass the body limit and are timed like any request.
     app.add_middleware(JsonBodyMiddleware)
-    app.add_middleware(CachedReadsMiddleware, reads=admin.CACHED_READS, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health.router)

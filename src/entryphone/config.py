@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Former keys, comma-separated: still accepted to decrypt, never used to encrypt (key rotation).
     secret_key_fallbacks: SecretStr | None = None
     host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)  # 0: any free port (the log says which)
     log_level: str = "info"
     # PostgreSQL connections per process: enough for the concurrency one API process sees, so
     # connections are reused rather than opened and closed under load.
@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     event_pull_wait: float = Field(default=20.0, ge=0.0, le=600.0)
     device_timeout: float = Field(default=10.0, gt=0.0, le=120.0)
     reconnect_max_seconds: float = Field(default=60.0, ge=0.1, le=3600.0)
+    # How often last_seen_at of every panel a node hears from is written (one statement per node).
+    last_seen_seconds: float = Field(default=30.0, ge=0.1, le=3600.0)
     # How long a human-waited command (open door, snapshot) may take on the device.
     command_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
     # The longest MJPEG stream (`/snapshot?fps=`) one request gets; the app reconnects for more. A

@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from entryphone.config import Settings
 from entryphone.db.engine import create_engine, create_sessionmaker
-from entryphone.db.row_reader import RowReader, create_row_reader
-from entryphone.db.row_writer import RowWriter, create_row_writer
 from entryphone.security.secretbox import SecretBox
 
 T = TypeVar("T")
@@ -23,8 +21,6 @@ class AppContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     secrets: SecretBox
-    rows: RowReader  # the direct path for the hottest single-row reads (db/row_reader.py)
-    writes: RowWriter  # and for single-statement writes a person waits on (db/row_writer.py)
     # Long-lived services started by later layers (supervisor, push hub, HTTP client pool), by name.
     services: dict[str, Any] = field(default_factory=dict)
 
@@ -36,13 +32,9 @@ class AppContext:
             engine=engine,
             sessions=create_sessionmaker(engine),
             secrets=SecretBox(settings.resolved_secret_key(), settings.secret_key_fallback_list()),
-            rows=create_row_reader(settings, engine),
-            writes=create_row_writer(settings, engine),
         )
 
     async def close(self) -> None:
-        await self.rows.close()
-        await self.writes.close()
         await self.engine.dispose()
 
 

@@ -1,10 +1,10 @@
 """Short garbage-collection pauses in processes that hold a whole fleet.
 
-A supervisor holding 2,500 panels, or an emulator of 5,000, keeps millions of long-lived objects
-(workers, drivers, connections, event logs) and, at any moment, one long-poll in flight per panel
-for up to `EVENT_PULL_WAIT` seconds. With CPython's default settings a full collection scanned all
-of it every few seconds and stopped the process for 0.4-1.5 s (bench/fleet.py, measured with gc
-callbacks): every panel's events waited that long. Two measures, both needed:
+A supervisor or an emulator of thousands of panels keeps millions of long-lived objects (workers,
+drivers, connections, event logs) and, at any moment, one long-poll in flight per panel for up to
+`EVENT_PULL_WAIT` seconds. With CPython's default settings a full collection scanned all of it every
+few seconds and stopped the process for as long as it took (docs/benchmarks.md, bench/fleet.py):
+every panel's events waited that long. Two measures, both needed:
 
 - `gc.freeze()` once the population served has grown (`HeapSettler`): the objects alive then are
   moved out of the collector's sight, so later collections scan only what came after. A frozen
@@ -25,11 +25,10 @@ import time
 
 log = logging.getLogger(__name__)
 
-# Young and middle generations as CPython sets them (each collection scans at most ~7,000 objects:
-# milliseconds). A full collection after 10,000 middle ones instead of 10, i.e. every ~70 million
-# net allocations, some minutes for a busy supervisor: each still scans every in-flight long-poll
-# (0.1-0.4 s here), so it must be rare, and the cyclic garbage it frees is small (thousands of
-# objects per minute, measured).
+# Young and middle generations as CPython sets them (each collection scans a few thousand objects).
+# A full collection after 10,000 middle ones instead of 10, i.e. some minutes for a busy
+# supervisor: each still scans every in-flight long-poll, so it must be rare, and the cyclic
+# garbage it frees is small.
 YOUNG_THRESHOLD = 700
 MIDDLE_THRESHOLD = 10
 OLD_THRESHOLD = 10_000
@@ -72,10 +71,9 @@ class HeapSettler:
         settled = population > self.frozen_at and now - self._unchanged_since >= self.steady_seconds
         if population < grown and not settled:
             return False
-        # No collection first: it would be a full one over everything since the last freeze (0.3-0.9 s
-        # measured, in the middle of the load), while freezing is a list splice. The price is the
-        # cyclic garbage of this instant frozen with the rest: a few thousand objects (what full
-        # collections free here), once per new high.
+        # No collection first: it would be a full one over everything since the last freeze, in the
+        # middle of the load, while freezing is a list splice. The price is the cyclic garbage of
+        # this instant frozen with the rest (what full collections free here), once per new high.
         gc.freeze()
         self.frozen_at = population
         self.freezes += 1

@@ -68,6 +68,7 @@ DESCRIPTIONS = {
     "EVENT_PULL_WAIT": "Long-poll wait per device pull; `60` for fleets of thousands.",
     "DEVICE_TIMEOUT": "Timeout of ordinary device calls (the long-poll adds its wait).",
     "RECONNECT_MAX_SECONDS": "Ceiling of the jittered back-off towards an unreachable panel.",
+    "LAST_SEEN_SECONDS": "How often a node writes `last_seen_at` of the panels it hears from.",
     "COMMAND_TIMEOUT": "Human-waited device commands: open door, snapshot, onboarding probe.",
     "CONSOLE_IDLE_SECONDS": "An operator's console session ends after this many idle seconds.",
     "CONSOLE_SECURE_COOKIE": "Always mark the console's session cookie Secure (it already is when the"

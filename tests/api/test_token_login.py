@@ -88,8 +88,11 @@ def test_session_limit_answers_419_with_the_session_to_end(
             session_id = refused.json()["session_id"]
             accepted = client.post(LOGIN, json={**body, "session_id": session_id})
             assert accepted.status_code == 200
-        # The ended session's token (the seeded one, the oldest) no longer works.
+        # The ended session's token (the seeded one, the oldest) no longer works, and the limit
+        # still holds with the two live sessions.
         with api.client(resident.token) as old:
-            assert old.post("/api/v1/token", json=body).status_code in (200, 419)
+            assert old.get("/api/v1/intercom").status_code == 401
+        with api.client() as client:
+            assert client.post(LOGIN, json=body).status_code == 419
     finally:
         running.stop()

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 
 from tests.console.test_sessions import sign_in
-from tests.test_demo import Demo, free_ports
+from tests.test_demo import Demo
 
 PRINTED = re.compile(r"Operator's console: (http://\S+)/console \(sign in as (\S+) / (\S+)\)")
 
 
 def test_the_printed_console_sign_in_works(tmp_path: Path) -> None:
-    demo = Demo(tmp_path / "var", free_ports(1), free_ports(2))
+    demo = Demo(tmp_path / "var")
     try:
         found = PRINTED.search(demo.wait_ready())
         assert found is not None, demo.output()

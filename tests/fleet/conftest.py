@@ -47,10 +47,12 @@ def admin_api(supervised: RunningServer, settings: Settings) -> Iterator[httpx.C
 
 
 def fleet_settings(settings: Settings, **overrides: object) -> Settings:
-    """Short leases and pulls, so takeovers and reconnects happen within a test's patience."""
+    """Short leases, pulls and heartbeats, so takeovers, reconnects and last_seen_at writes happen
+    within a test's patience."""
     values: dict[str, object] = {
         "supervisor_enabled": True,
         "lease_seconds": 3.0,
+        "last_seen_seconds": 0.5,
         "event_pull_wait": 2.0,
         "reconnect_max_seconds": 1.0,
         "device_timeout": 5.0,

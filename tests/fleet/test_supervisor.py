@@ -4,7 +4,9 @@ device restarts mid-stream."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,3 +102,28 @@ def test_codes_are_purged_a_day_after_expiry(settings: Settings) -> None:
         until(lambda: remaining() == {fresh_id}, timeout=30)
     finally:
         running.stop()
+
+
+def test_a_panel_merely_online_does_not_change_the_admin_updated_at(
+    settings: Settings,
+    emulators: BackgroundEmulators,
+    supervised: RunningServer,
+    admin_api: httpx.Client,
+) -> None:
+    """The supervisor's heartbeat (last_seen_at) and online state are device state, not a change of
+    the intercom: the admin object's updated_at stays while the panel is online and heard from."""
+    intercom_id = add_intercom(settings, emulators.devices[3], title="Merely online")
+    path = f"/api/admin/v1/intercoms/{intercom_id}"
+
+    def online_reply() -> dict[str, Any] | None:
+        body: dict[str, Any] = admin_api.get(path).json()
+        return body if body["is_online"] else None
+
+    before = until(online_reply, message="intercom never came online")
+    seen = intercom_row(settings, intercom_id).last_seen_at
+    assert seen is not None
+    # A heartbeat later (it writes last_seen_at of every online panel the node watches):
+    until(lambda: (intercom_row(settings, intercom_id).last_seen_at or seen) > seen, timeout=30)
+    after = admin_api.get(path).json()
+    assert after["is_online"] is True
+    assert after["updated_at"] == before["updated_at"]

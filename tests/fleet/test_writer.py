@@ -13,7 +13,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.devices.models import DeviceEvent, EventKind
 from entryphone.fleet.journal import EffectContext, StoredEvent
-from entryphone.fleet.writer import JournalWriter
+from entryphone.fleet.writer import JournalWriter, WriterStopped
 from entryphone.models import Intercom
 from entryphone.models.device_state import DeviceState
 from tests.fleet.conftest import stored_events
@@ -142,3 +142,36 @@ def test_two_pulls_of_one_panel_are_answered_apart(settings: Settings) -> None:
             await context.close()
 
     assert seed.run_sync(run) == [["00000028"], ["00000029"]]
+
+
+class _Broken(BaseException):
+    """Not an Exception: escapes the writer's per-batch handling and ends its task, as a bug would."""
+
+
+def test_waiting_workers_fail_instead_of_hanging_when_the_writer_task_dies(settings: Settings) -> None:
+    first, second = new_intercom(settings), new_intercom(settings)
+    broken = True
+
+    async def effect(_session: AsyncSession, _context: EffectContext, _event: StoredEvent) -> None:
+        if broken:
+            raise _Broken("the writer's task dies here")
+
+    async def run() -> tuple[list[BaseException | list[StoredEvent]], list[StoredEvent]]:
+        nonlocal broken
+        context = AppContext.build(settings)
+        writer = JournalWriter(context, [effect], linger=0.05)
+        try:
+            outcomes = await asyncio.gather(
+                writer.store(first, [card(1, 1)]), writer.store(second, [card(2, 2)]), return_exceptions=True
+            )
+            broken = False
+            return outcomes, await writer.store(first, [card(1, 1)])  # a new task takes over
+        finally:
+            await writer.stop()
+            await context.close()
+
+    outcomes, retried = seed.run_sync(run)
+    assert [type(outcome) for outcome in outcomes] == [WriterStopped, WriterStopped]
+    assert [event.params["uid"] for event in retried] == ["00000001"]
+    assert len(stored_events(settings, first)) == 1
+    assert stored_events(settings, second) == []

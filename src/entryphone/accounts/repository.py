@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, String, bindparam, case, delete, func, null, or_, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.db.row_reader import AnySelect, KeyedRead, RowReader, as_utc
-from entryphone.models import Account, ApiToken, LoginThrottle, ReadGeneration
+from entryphone.models import Account, ApiToken, LoginThrottle
 
 
 @dataclass(frozen=True, slots=True)
 class TokenState:
-    """What deciding on a bearer token needs, read in one statement (and, when asked for, the value
-    of a read generation in the same round trip: the cached-read path needs both)."""
+    """What deciding on a bearer token needs, read in one statement."""
 
     token_id: int
     surface: str
@@ -31,88 +27,29 @@ class TokenState:
     role: str
     is_active: bool
     expired_at: datetime | None
-    generation: int | None
 
 
-_TOKEN_COLUMNS = (
-    ApiToken.id.label("token_id"),
-    ApiToken.surface,
-    ApiToken.revoked_at,
-    ApiToken.last_used_at,
-    Account.id.label("account_id"),
-    Account.login,
-    Account.role,
-    Account.is_active,
-    Account.expired_at,
-)
-_GENERATION = (
-    select(ReadGeneration.value)
-    .where(ReadGeneration.name == bindparam("generation"))
-    .scalar_subquery()
-    .label("generation")
-)
-
-
-def _token_query(match: ColumnElement[bool], *columns: Any) -> AnySelect:
-    return select(*columns).join(Account, Account.id == ApiToken.account_id).where(match)
-
-
-# Built once: building a statement costs more CPU than running this one (measured in bench/api_read).
-_ONE_TOKEN = ApiToken.token_hash == bindparam("token_hash")
-_TOKEN_STATE = _token_query(_ONE_TOKEN, *_TOKEN_COLUMNS, null().label("generation"))
-_TOKEN_STATE_WITH_GENERATION = _token_query(_ONE_TOKEN, *_TOKEN_COLUMNS, _GENERATION)
-# The same for many tokens at once (PostgreSQL), the hash first: the direct reader batches the
-# concurrent requests' lookups into one round trip (db/row_reader.py).
-_TOKENS_STATE_WITH_GENERATION = _token_query(
-    ApiToken.token_hash == func.any(bindparam("token_hashes", type_=postgresql.ARRAY(String))),
-    ApiToken.token_hash,
-    *_TOKEN_COLUMNS,
-    _GENERATION,
-)
-_TOKEN_READ = KeyedRead(
-    one=_TOKEN_STATE_WITH_GENERATION,
-    many=_TOKENS_STATE_WITH_GENERATION,
-    key="token_hash",
-    keys="token_hashes",
-)
-
-
-async def token_state(
-    executor: AsyncSession | AsyncConnection, token_hash: str, generation: str | None = None
-) -> TokenState | None:
-    if generation is None:
-        result = await executor.execute(_TOKEN_STATE, {"token_hash": token_hash})
-    else:
-        result = await executor.execute(
-            _TOKEN_STATE_WITH_GENERATION, {"token_hash": token_hash, "generation": generation}
-        )
-    row = result.first()
-    return TokenState(**row._asdict()) if row is not None else None
-
-
-async def token_state_direct(
-    rows: RowReader, token_hash: str, generation: str | None = None
-) -> TokenState | None:
-    """`token_state` through the direct single-row path (db/row_reader.py)."""
-    if generation is None:
-        row = await rows.fetch_one(_TOKEN_STATE, {"token_hash": token_hash})
-    else:
-        row = await rows.fetch_keyed(_TOKEN_READ, token_hash, {"generation": generation})
-    if row is None:
-        return None
-    token_id, surface, revoked_at, last_used_at, account_id, login, role, is_active, expired_at, value = row
-    return TokenState(
-        token_id=token_id,
-        surface=surface,
-        revoked_at=as_utc(revoked_at),
-        last_used_at=as_utc(last_used_at),
-        account_id=account_id,
-        login=login,
-        role=role,
-        is_active=bool(is_active),
-        expired_at=as_utc(expired_at),
-        generation=value,
+# Built once, the hash bound at the call: every authenticated request runs it.
+_TOKEN_STATE = (
+    select(
+        ApiToken.id.label("token_id"),
+        ApiToken.surface,
+        ApiToken.revoked_at,
+        ApiToken.last_used_at,
+        Account.id.label("account_id"),
+        Account.login,
+        Account.role,
+        Account.is_active,
+        Account.expired_at,
     )
+    .join(Account, Account.id == ApiToken.account_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
+async def token_state(session: AsyncSession, token_hash: str) -> TokenState | None:
+    row = (await session.execute(_TOKEN_STATE, {"token_hash": token_hash})).first()
+    return TokenState(**row._asdict()) if row is not None else None
 
 
 async def get_by_login(session: AsyncSession, login: str) -> Account | None:

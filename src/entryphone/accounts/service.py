@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import repository
 from entryphone.db.base import utcnow
-from entryphone.db.row_reader import RowReader
 from entryphone.errors import NotFound, TooManyRequests, TooManySessions, Unauthenticated, ValidationFailed
 from entryphone.models import Account, ApiToken, Role
 from entryphone.security.passwords import hash_password, verify_password
@@ -129,23 +128,6 @@ async def authenticate(session: AsyncSession, token: str, surface: Role) -> Prin
     if touch:
         await repository.touch_token(session, principal.token_id, utcnow())
     return principal
-
-
-async def authenticate_directly(
-    rows: RowReader, token: str, surface: Role, generation: str | None = None
-) -> tuple[Principal, int | None, bool]:
-    """`authenticate` in one statement on the direct read path (db/row_reader.py), outside any
-    transaction: the caller, the value of the read generation `generation` when one is named, and
-    whether the token's last_used_at is due (then call `touch`)."""
-    state = await repository.token_state_direct(rows, hash_token(token), generation)
-    principal, due = principal_of(state, surface)
-    assert state is not None  # principal_of refused a missing token
-    return principal, state.generation, due
-
-
-async def touch(session: AsyncSession, principal: Principal) -> None:
-    """Record that the principal's token was just used (coarse: see TOKEN_TOUCH_INTERVAL)."""
-    await repository.touch_token(session, principal.token_id, utcnow())
 
 
 def principal_of(state: repository.TokenState | None, surface: Role) -> tuple[Principal, bool]:

@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import service as accounts
 from entryphone.accounts.service import Principal
-from entryphone.api.reply_cache import ReplyCache
 from entryphone.context import AppContext
-from entryphone.db import generations
 from entryphone.errors import Unauthenticated, ValidationFailed
 from entryphone.models import Role
 
@@ -25,7 +23,7 @@ def get_context(request: Request) -> AppContext:
 
 
 # Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` dependency
-# in a worker thread, a hand-off that cost more CPU than whole cached reads (bench/api_read).
+# in a worker thread.
 async def _context(request: Request) -> AppContext:
     return get_context(request)
 
@@ -59,77 +57,17 @@ def bearer_token(authorization: str | None) -> str:
 
 def _surface(role: Role):  # type: ignore[no-untyped-def]
     async def dependency(
-        request: Request,
         session: DbSession,
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
-        token = bearer_token(authorization)
-        # The token is read on the direct path (one cheap statement, db/row_reader.py); the
-        # request's session only writes last_used_at when it is due.
-        principal, _, due = await accounts.authenticate_directly(get_context(request).rows, token, role)
-        if due:
-            await accounts.touch(session, principal)
-        return principal
+        # One statement through the request's session; last_used_at is written only when due.
+        return await accounts.authenticate(session, bearer_token(authorization), role)
 
     dependency.__name__ = f"require_{role.value}"
     return dependency
 
 
-CHECKED_TOKEN_KEY = "entryphone.checked_token"  # noqa: S105 (a scope key, not a secret)
-
-
-@dataclass(frozen=True)
-class CheckedToken:
-    """A token check already made for this request by the cached-reads middleware
-    (api/cached_reads.py) before it missed, so the route does not read the token a second time."""
-
-    token: str
-    role: Role
-    generation: str
-    principal: Principal
-    value: int | None
-
-
-@dataclass(frozen=True)
-class CachedRead:
-    """A read that may be answered from the reply cache (api/reply_cache.py): the caller, and the
-    read generation seen in the same statement as the token, before anything else was read."""
-
-    principal: Principal
-    generation: int | None
-    cache: ReplyCache
-    context: AppContext  # carried here: one dependency fewer to resolve on every cached read
-
-
-def _cached_read(role: Role, generation: str):  # type: ignore[no-untyped-def]
-    async def dependency(request: Request) -> CachedRead:
-        context = get_context(request)
-        # Read from the request itself: a declared Header parameter costs FastAPI's per-parameter
-        # validation machinery on the hottest path (it is not in the schema either way).
-        token = bearer_token(request.headers.get("authorization"))
-        checked = request.scope.get(CHECKED_TOKEN_KEY)
-        if isinstance(checked, CheckedToken) and (checked.token, checked.role, checked.generation) == (
-            token,
-            role,
-            generation,
-        ):
-            principal, value = checked.principal, checked.value  # its last_used_at was not due
-        else:
-            # One statement on the direct read path, no session: a cache hit costs one round trip.
-            rows = context.rows
-            principal, value, due = await accounts.authenticate_directly(rows, token, role, generation)
-            if due:
-                async with context.sessions.begin() as session:
-                    await accounts.touch(session, principal)
-        cache: ReplyCache = request.app.state.reply_cache
-        return CachedRead(principal=principal, generation=value, cache=cache, context=context)
-
-    dependency.__name__ = f"read_{generation}_as_{role.value}"
-    return dependency
-
-
 AdminPrincipal = Annotated[Principal, Depends(_surface(Role.admin))]
-AdminIntercomsRead = Annotated[CachedRead, Depends(_cached_read(Role.admin, generations.INTERCOMS))]
 BillingPrincipal = Annotated[Principal, Depends(_surface(Role.billing))]
 ResidentPrincipal = Annotated[Principal, Depends(_surface(Role.resident))]
 

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from entryphone.db.paging import fetch_page
 
 T = TypeVar("T")
 
@@ -77,12 +79,7 @@ class PageResult(Generic[T]):
 
 async def paginate(session: AsyncSession, query: Select[Any], params: PageParams) -> PageResult[Any]:
     """Run a count and one page of `query` (whose first column is the row object)."""
-    total = int(
-        (
-            await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-        ).scalar_one()
-    )
-    rows = (await session.execute(query.limit(params.per_page).offset(params.offset))).scalars().all()
+    rows, total = await fetch_page(session, query, params.per_page, params.offset)
     return PageResult(items=rows, total=total, params=params)
 
 

@@ -174,3 +174,8 @@ def url_host(url: str) -> str:
         return urlsplit(url).hostname or ""
     except ValueError:
         return ""
+
+
+# Reads the API shows as stored (no rule applies to them): the repository's, offered here so that
+# routes call services only.
+list_query = repository.list_query

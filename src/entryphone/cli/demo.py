@@ -31,8 +31,12 @@ console = Console()
 
 def demo(
     panels: Annotated[int, typer.Option(min=1, max=50, help="How many emulated 2N panels.")] = 3,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="API port (default 8000).")] = None,
-    panel_port: Annotated[int, typer.Option(min=1, max=65000, help="Port of the first panel.")] = 9080,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="API port (default 8000; 0: any free).")
+    ] = None,
+    panel_port: Annotated[
+        int, typer.Option(min=0, max=65000, help="Port of the first panel (0: any free ports).")
+    ] = 9080,
 ) -> None:
     """Run the demo: API + supervisor + emulated panels on SQLite, with demo data and ready curls."""
     settings = load_settings()
@@ -48,7 +52,8 @@ def demo(
     except OSError as exc:
         fail(f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror}. Choose another --port.")
     try:
-        _check_free(settings.host, panel_port, panels)
+        if panel_port:  # 0: the panels take free ports when they start
+            _check_free(settings.host, panel_port, panels)
     except OSError as exc:
         listener.close()
         fail(f"Cannot listen for the panels: {exc}. Choose other ports with --panel-port.")
@@ -97,9 +102,8 @@ async def _run(settings: Settings, count: int, panel_port: int, listener: socket
     fleet = EmulatorFleet(
         count, port=panel_port, https_port=None, profile="2.4x", state_dir=state_dir, timings=Timings()
     )
-    with console.status(
-        f"Starting {count} emulated 2N panels on ports {panel_port}..{panel_port + count - 1}"
-    ):
+    where = f"on ports {panel_port}..{panel_port + count - 1}" if panel_port else "on free ports"
+    with console.status(f"Starting {count} emulated 2N panels {where}"):
         await fleet.start()
     try:
         with console.status("Preparing demo data"):
@@ -119,6 +123,7 @@ async def _run(settings: Settings, count: int, panel_port: int, listener: socket
         if serving.done():
             await serving  # re-raises why it could not start
             return
+        settings.port = server.servers[0].sockets[0].getsockname()[1]  # as bound (--port 0)
         _print_tour(settings, data, state_dir)
         await serving
     finally:

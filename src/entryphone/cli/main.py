@@ -73,7 +73,18 @@ class RoleChoice(StrEnum):
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default 8000; 0: any free).")
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port: one per core. With more than one, the fleet "
+            "supervisor runs once beside them, not in each.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (and the fleet supervisor) on the configured database."""
     from entryphone.app import create_app
@@ -86,6 +97,11 @@ def serve(
         settings.port = port
     if settings.is_sqlite:
         migrate.upgrade(settings)  # the embedded default migrates itself; PostgreSQL is upgraded explicitly
+    if workers > 1:
+        from entryphone.cli.workers import serve_workers
+
+        serve_workers(settings, workers)
+        return
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -102,6 +118,7 @@ def supervisor() -> None:
     import signal
 
     from entryphone.fleet.runtime import start_fleet
+    from entryphone.heap import HeapSettler, tune_collector
     from entryphone.pushes import start_push_hub
 
     settings = load_settings()
@@ -114,7 +131,9 @@ def supervisor() -> None:
         # Pushes caused by panel events (calls ringing, registrations) leave through the hub; on
         # PostgreSQL it notifies the API nodes that hold the residents' connections.
         stop_pushes = await start_push_hub(context)
-        stop = await start_fleet(context, supervise=True)
+        # This process holds a fleet: short collector pauses (entryphone/heap.py).
+        tune_collector()
+        stop = await start_fleet(context, supervise=True, on_population=HeapSettler().observe)
         done = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -124,3 +124,9 @@ async def is_code_valid(
     if found is None or is_expired(found, now):
         return None
     return found
+
+
+async def ids_of(session: AsyncSession, intercom_id: int, account_id: int) -> list[int]:
+    """The ids of the codes `account_id` holds on `intercom_id`."""
+    query = list_query(intercom_id=intercom_id, account_id=account_id)
+    return [code.id for code in (await session.execute(query)).scalars()]

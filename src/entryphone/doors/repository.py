@@ -8,10 +8,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.base import utcnow
-from entryphone.db.row_writer import RowWriter
 from entryphone.models.door_open import DoorOpenRequest
 
-# Built once, every value bound at the call: both run on the direct write path (db/row_writer.py).
+# Built once, every value bound at the call: each runs in a short transaction of its own.
 _ADD = (
     insert(DoorOpenRequest)
     .values(
@@ -30,8 +29,8 @@ _FINISH = (
 )
 
 
-async def add(writes: RowWriter, request: DoorOpenRequest) -> DoorOpenRequest:
-    """Insert the request, committed at once, and give it its id."""
+async def add(session: AsyncSession, request: DoorOpenRequest) -> DoorOpenRequest:
+    """Insert the request and give it its id."""
     request.requested_at = request.requested_at or utcnow()
     values = {
         "intercom_id": request.intercom_id,
@@ -40,15 +39,15 @@ async def add(writes: RowWriter, request: DoorOpenRequest) -> DoorOpenRequest:
         "status": request.status,
         "requested_at": request.requested_at,
     }
-    row = await writes.write_one(_ADD, values)
-    assert row is not None  # RETURNING always answers a row
-    request.id = int(row[0])
+    request.id = int((await session.execute(_ADD, values)).scalar_one())
     return request
 
 
-async def finish(writes: RowWriter, request_id: int, status: str, error: str | None, at: datetime) -> None:
-    """Record the outcome, committed at once."""
-    await writes.write_one(
+async def finish(
+    session: AsyncSession, request_id: int, status: str, error: str | None, at: datetime
+) -> None:
+    """Record the outcome."""
+    await session.execute(
         _FINISH, {"request_id": request_id, "new_status": status, "new_error": error, "at": at}
     )
 

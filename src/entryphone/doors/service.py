@@ -4,10 +4,10 @@ The device layer is a `DoorOpener` the fleet registers in `context.services["doo
 one is registered, or when it has no driver for the intercom's vendor, the request is recorded as
 `no_driver` and refused with a Conflict: the door is never reported open when it was not.
 
-The device call runs outside any transaction (it may take seconds). The request is written and
-committed before the device is called, the outcome afterwards, each a single statement on the
-direct write path (db/row_writer.py): no session, no write lock held while anything else runs. So
-the record exists before the door can open, and survives a failure.
+The device call runs outside any transaction (it may take seconds): the command that opens a door
+(`fleet/commands.py` `open_door_recorded`) owns its short transactions, one to record the request
+before the device is called and one for the outcome afterwards; this service records them and
+never commits. So the record exists before the door can open, and survives a failure.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.base import utcnow
-from entryphone.db.row_writer import RowWriter
 from entryphone.doors import repository
-from entryphone.errors import Conflict, EntryphoneError
 from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models.door_open import DoorOpenRequest
 
@@ -41,40 +39,20 @@ class DoorOpener(Protocol):
         ...
 
 
-async def open_door(
-    session: AsyncSession,
-    writes: RowWriter,
-    opener: DoorOpener | None,
-    intercom: IntercomConnection,
-    *,
-    account_id: int,
-    device_uuid: str | None,
+async def record_request(
+    session: AsyncSession, intercom: IntercomConnection, *, account_id: int, device_uuid: str | None
 ) -> DoorOpenRequest:
-    """`session`: the caller's; it is committed first (what it wrote must not wait on the device)
-    and must not be used for writes after. The request and its outcome are written on the direct
-    path (db/row_writer.py), each committed at once. Raises Conflict (no driver, or the opener
-    cannot reach this intercom) or DeviceError (the device failed); the request is recorded either
-    way."""
-    await session.commit()
-    request = await repository.add(
-        writes,
+    """A pending door-open request for `intercom` (not committed)."""
+    return await repository.add(
+        session,
         DoorOpenRequest(
             intercom_id=intercom.id, account_id=account_id, device_uuid=device_uuid, status=PENDING
         ),
     )
-    if opener is None or not opener.supports(intercom.vendor):
-        message = (
-            f"No device driver is connected for vendor '{intercom.vendor}' yet; the door was not opened."
-        )
-        await _finish(writes, request, NO_DRIVER, message)
-        raise Conflict(message)
-    try:
-        await opener.open_door(intercom)
-    except EntryphoneError as exc:  # Conflict (e.g. no device connection set) or DeviceError
-        await _finish(writes, request, FAILED, exc.message)
-        raise
-    await _finish(writes, request, OPENED, None)
-    return request
+
+
+def no_driver_message(vendor: str) -> str:
+    return f"No device driver is connected for vendor '{vendor}' yet; the door was not opened."
 
 
 async def latest(session: AsyncSession, intercom_id: int) -> DoorOpenRequest | None:
@@ -82,9 +60,13 @@ async def latest(session: AsyncSession, intercom_id: int) -> DoorOpenRequest | N
     return await repository.latest(session, intercom_id)
 
 
-async def _finish(writes: RowWriter, request: DoorOpenRequest, status: str, error: str | None) -> None:
+async def record_outcome(
+    session: AsyncSession, request: DoorOpenRequest, status: str, error: str | None
+) -> None:
+    """The request's outcome (OPENED, FAILED or NO_DRIVER), on the row and on `request` (not
+    committed)."""
     now = utcnow()
-    await repository.finish(writes, request.id, status, error[:255] if error else None, now)
+    await repository.finish(session, request.id, status, error[:255] if error else None, now)
     request.status = status
     request.error = error
     request.finished_at = now

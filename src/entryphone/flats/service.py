@@ -269,3 +269,14 @@ def properties(intercom: Intercom, flat: IntercomFlat) -> dict[str, Any]:
         "landline_number": flat.landline_number,
         **{name: settings.get(name) for name in (*VOLUME_FIELDS, *RESISTANCE_FIELDS)},
     }
+
+
+# Reads the API shows as stored (no rule applies to them): the repository's, offered here so that
+# routes call services only.
+list_query = repository.list_query
+users_query = repository.users_query
+counts = repository.counts
+residents = repository.residents
+keys_with_users = repository.keys_with_users
+find = repository.get
+find_resident = repository.get_resident

@@ -1,7 +1,8 @@
 """Human-waited device commands (open door, snapshot, live video, restart, config backup, calls).
 
 Each command reads what it needs in a short transaction of its own, then calls the driver with the
-short command timeout: never a device call inside an open transaction.
+short command timeout: never a device call inside an open transaction. The transactions of a
+command live here; the domain services they call never commit.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from contextlib import asynccontextmanager
 from entryphone.context import AppContext
 from entryphone.devices.driver import DeviceDriver, VideoStream
 from entryphone.devices.models import DoorOpenResult, Snapshot
+from entryphone.doors import service as doors
+from entryphone.doors.service import DoorOpener
+from entryphone.errors import Conflict, EntryphoneError
 from entryphone.fleet.access import DeviceAccess
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models import Intercom
+from entryphone.models.door_open import DoorOpenRequest
 
 # The door relay of a panel: 2N panels wire the lock to switch 1 unless configured otherwise.
 DOOR_SWITCH = 1
@@ -69,3 +74,38 @@ class FleetCommands:
 
     async def hangup_call(self, intercom_id: int, session: int | None = None) -> int:
         return await self._driver(await self._intercom(intercom_id)).hangup_call(session)
+
+
+async def open_door_recorded(
+    context: AppContext,
+    opener: DoorOpener | None,
+    intercom: IntercomConnection,
+    *,
+    account_id: int,
+    device_uuid: str | None,
+) -> DoorOpenRequest:
+    """Open `intercom`'s door through `opener`, recorded: the request is committed before the
+    device is called, the outcome after it, each in a short transaction of its own (the caller's
+    transaction must be over: nothing it holds may wait on the device). Raises Conflict (no driver,
+    or the opener cannot reach this intercom) or DeviceError (the device failed); the request is
+    recorded either way."""
+    async with context.sessions.begin() as session:
+        request = await doors.record_request(
+            session, intercom, account_id=account_id, device_uuid=device_uuid
+        )
+    if opener is None or not opener.supports(intercom.vendor):
+        message = doors.no_driver_message(intercom.vendor)
+        await _outcome(context, request, doors.NO_DRIVER, message)
+        raise Conflict(message)
+    try:
+        await opener.open_door(intercom)
+    except EntryphoneError as exc:  # Conflict (e.g. no device connection set) or DeviceError
+        await _outcome(context, request, doors.FAILED, exc.message)
+        raise
+    await _outcome(context, request, doors.OPENED, None)
+    return request
+
+
+async def _outcome(context: AppContext, request: DoorOpenRequest, status: str, error: str | None) -> None:
+    async with context.sessions.begin() as session:
+        await doors.record_outcome(session, request, status, error)

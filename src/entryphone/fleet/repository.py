@@ -191,22 +191,37 @@ async def intercoms_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int
 
 
 async def set_online(session: AsyncSession, intercom_id: int, online: bool, now: datetime) -> bool:
-    """Returns whether the state changed (so the caller pushes only changes)."""
-    result = await session.execute(
-        update(Intercom)
-        .where(Intercom.id == intercom_id, Intercom.is_online.is_not(online))
-        .values(is_online=online, last_seen_at=now if online else Intercom.last_seen_at)
+    """Record the panel online (seen now) or offline in device_states, never in the intercom
+    record. Returns whether the state changed (so the caller pushes only changes)."""
+    if not online:  # no row yet reads as offline already
+        result = await session.execute(
+            update(DeviceState)
+            .where(DeviceState.intercom_id == intercom_id, DeviceState.is_online.is_(True))
+            .values(is_online=False)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    values = {"is_online": True, "last_seen_at": now}
+    statement = (
+        _insert(session, DeviceState)
+        .values(intercom_id=intercom_id, **values)
+        .on_conflict_do_update(
+            index_elements=["intercom_id"], set_=values, where=DeviceState.is_online.is_not(True)
+        )
+        .returning(DeviceState.intercom_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return (await session.execute(statement)).first() is not None
 
 
 async def touch_last_seen(session: AsyncSession, node_id: str, now: datetime) -> None:
     """last_seen_at of every online intercom this node holds a lease on, in one statement (the
-    node's ids come from its leases, not a parameter list thousands long)."""
+    node's ids come from its leases, not a parameter list thousands long). device_states only: the
+    intercoms' updated_at, which admins see and HTTP validators use, does not move."""
     await session.execute(
-        update(Intercom)
-        .where(Intercom.is_online.is_(True), Intercom.id.in_(_owned_by(node_id)))
+        update(DeviceState)
+        .where(DeviceState.is_online.is_(True), DeviceState.intercom_id.in_(_owned_by(node_id)))
         .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -316,7 +331,10 @@ def _pg_store_events() -> Any:
     inserted = _on_conflict_skip(insert).cte("inserted")
     latest = select(inserted.c.intercom_id, func.max(inserted.c.occurred_at)).group_by(inserted.c.intercom_id)
     states = _last_event_upsert(
-        pg_insert(_core(DeviceState)).from_select(["intercom_id", "last_event_at"], latest)
+        # The other columns take their server defaults (a Python default here would be sent as NULL).
+        pg_insert(_core(DeviceState)).from_select(
+            ["intercom_id", "last_event_at"], latest, include_defaults=False
+        )
     ).cte("states")
     return (
         select(

@@ -26,7 +26,11 @@ def default_effects() -> list[Effect]:
 
 
 async def start_fleet(
-    context: AppContext, *, supervise: bool, effects: Sequence[Effect] | None = None
+    context: AppContext,
+    *,
+    supervise: bool,
+    effects: Sequence[Effect] | None = None,
+    on_population: Callable[[int], object] | None = None,
 ) -> Callable[[], Awaitable[None]]:
     access = DeviceAccess(context.settings, context.secrets)
     context.services[ACCESS] = access
@@ -40,7 +44,11 @@ async def start_fleet(
             online_changed(context.services, intercom_id, online)
 
         supervisor = Supervisor(
-            context, access, default_effects() if effects is None else effects, on_online_change
+            context,
+            access,
+            default_effects() if effects is None else effects,
+            on_online_change,
+            on_population,
         )
         context.services[SUPERVISOR] = supervisor
         await supervisor.start()

@@ -42,3 +42,11 @@ async def device_status(session: AsyncSession, intercom: Intercom) -> DeviceStat
         watched_by=owners.get(intercom.id),
         device_info=intercom.device_info,
     )
+
+
+# The journal, alerts and door-open history as stored (no rule applies to reading them): the
+# repository's, offered here so that routes call services only.
+journal_query = repository.journal_query
+alerts_query = repository.alerts_query
+acknowledge_alert = repository.acknowledge_alert
+door_history = repository.door_history

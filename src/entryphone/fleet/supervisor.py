@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -27,15 +27,11 @@ from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import sync_intercom
 from entryphone.fleet.worker import DeviceWorker, FleetGates, OnlineListener
 from entryphone.fleet.writer import JournalWriter
-from entryphone.heap import HeapSettler, tune_collector
 from entryphone.models import Intercom
 
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
-# last_seen_at says when the platform last heard from a panel; to the half minute is precise
-# enough, and rewriting every row of a large fleet each tick would cost the database dearly.
-LAST_SEEN_INTERVAL = timedelta(seconds=30)
 CONNECTED_GATHER_SECONDS = 0.1
 
 
@@ -53,7 +49,10 @@ class Supervisor:
         access: DeviceAccess,
         effects: Sequence[Effect] = (),
         on_online_change: OnlineListener | None = None,
+        on_population: Callable[[int], object] | None = None,
     ) -> None:
+        """`on_population` hears, every tick, how many panels are online here: the supervisor's
+        own entry point tunes its heap with it (entryphone/heap.py)."""
         self.context = context
         self.access = access
         self.writer = JournalWriter(context, effects)
@@ -61,6 +60,9 @@ class Supervisor:
         self.settings = context.settings
         self.node_id = context.settings.node_id
         self.lease = timedelta(seconds=self.settings.lease_seconds)
+        # last_seen_at says when the platform last heard from a panel; to the half minute is
+        # precise enough, and rewriting every row of a large fleet each tick costs the database.
+        self.last_seen_interval = timedelta(seconds=self.settings.last_seen_seconds)
         self._running: dict[int, _Running] = {}
         # intercom -> (worker connection number, keys fingerprint) of the last key sync started.
         self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
@@ -70,7 +72,7 @@ class Supervisor:
         self._last_seen_at: datetime | None = None
         self._housekeeping_at: datetime | None = None
         self._gates = FleetGates()
-        self._heap = HeapSettler()  # entryphone/heap.py: full collections of a fleet took 0.4-0.9 s
+        self.on_population = on_population
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
         self.last_tick_error: str | None = None
@@ -78,7 +80,6 @@ class Supervisor:
     # -- life cycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        tune_collector()  # entryphone/heap.py: this process will hold a fleet
         self._task = asyncio.create_task(self._loop(), name=f"supervisor {self.node_id}")
 
     async def stop(self) -> None:
@@ -148,7 +149,8 @@ class Supervisor:
         await self._touch_last_seen(now)
         await self._reconcile(connections)
         self._sync_changed_keys(fingerprints)
-        self._heap.observe(sum(1 for running in self._running.values() if running.worker.online))
+        if self.on_population is not None:
+            self.on_population(sum(1 for running in self._running.values() if running.worker.online))
 
     def _device_connected(self, intercom_id: int) -> None:
         """A panel (re)connected: reconcile its keys now rather than at the next tick. Panels that
@@ -194,8 +196,8 @@ class Supervisor:
 
     async def _touch_last_seen(self, now: datetime) -> None:
         """last_seen_at of every panel this node hears from, in one statement every
-        LAST_SEEN_INTERVAL (a write per panel every few seconds would cost a transaction each)."""
-        if self._last_seen_at is not None and now - self._last_seen_at < LAST_SEEN_INTERVAL:
+        `last_seen_interval` (a write per panel every few seconds would cost a transaction each)."""
+        if self._last_seen_at is not None and now - self._last_seen_at < self.last_seen_interval:
             return
         if any(running.worker.online for running in self._running.values()):
             self._last_seen_at = now

@@ -10,7 +10,9 @@ use one pooled connection instead of competing for the pool, and on SQLite do no
 write lock.
 
 A failed batch is retried panel by panel, so one panel whose events cannot be stored (a deleted
-intercom, a bad record) fails alone; its worker retries with its events in hand.
+intercom, a bad record) fails alone; its worker retries with its events in hand. Should the writer's
+task itself end (a bug, an error outside any batch), every waiting worker gets `WriterStopped`
+instead of waiting for ever, and the next `store` starts a new task.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ MAX_EVENTS = 500
 LINGER_SECONDS = 0.01
 
 
+class WriterStopped(RuntimeError):
+    """The writer's task ended before this pull was stored: nothing of it was acknowledged."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     intercom_id: int
@@ -58,6 +64,7 @@ class JournalWriter:
         self.linger = linger
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._taken: list[_Pending] = []  # out of the queue, not yet answered
         self.transactions = 0
 
     async def store(self, intercom_id: int, events: Sequence[DeviceEvent]) -> list[StoredEvent]:
@@ -65,6 +72,7 @@ class JournalWriter:
         Raises what storing them alone raised, so the caller can retry with the events in hand."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="journal writer")
+            self._task.add_done_callback(self._ended)
         done: asyncio.Future[list[StoredEvent]] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(intercom_id, events, done))
         return await done
@@ -78,10 +86,33 @@ class JournalWriter:
         while not self._queue.empty():
             self._queue.get_nowait().done.cancel()
 
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """Whatever the task was holding or had queued is answered: cancelled with it, or failed."""
+        error: BaseException | None = None
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                log.error("the journal writer stopped", exc_info=error)
+        if task is self._task:
+            self._task = None
+        waiting = self._taken
+        self._taken = []
+        while not self._queue.empty():
+            waiting.append(self._queue.get_nowait())
+        for pending in waiting:
+            if pending.done.done():
+                continue
+            if error is None:
+                pending.done.cancel()
+            else:
+                stopped = WriterStopped(f"the journal writer stopped: {type(error).__name__}: {error}")
+                pending.done.set_exception(stopped)
+
     async def _run(self) -> None:
         held: list[_Pending] = []  # a second pull of a panel already in the batch: the next batch
         while True:
             queued = held or [await self._queue.get()]
+            self._taken = queued
             held = []
             if sum(len(pending.events) for pending in queued) < self.max_events and self.linger > 0:
                 await asyncio.sleep(self.linger)
@@ -101,14 +132,10 @@ class JournalWriter:
                 batch.append(pending)
                 panels.add(pending.intercom_id)
                 count += len(pending.events)
+            self._taken = batch + held
             if not batch:
                 continue
-            try:
-                await self._write(batch)
-            except asyncio.CancelledError:
-                for pending in batch + held:
-                    pending.done.cancel()
-                raise
+            await self._write(batch)
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:

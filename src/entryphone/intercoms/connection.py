@@ -1,9 +1,9 @@
 """What commanding an intercom's device needs of its record, without loading the whole record.
 
-A door open reads these columns on the direct path (db/row_reader.py): loading an `Intercom`
-through the ORM cost about 1 ms of CPU, a sixth of a whole open (bench/door_open). Everything that
-reaches a device (fleet/access.py, fleet/commands.py, doors/service.py) takes an
-`IntercomConnection`: an `Intercom` or a `ConnectionRow`.
+A door open reads just these columns (a Core statement): loading a whole `Intercom` through the ORM
+costs far more CPU than the row. Everything that reaches a device (fleet/access.py,
+fleet/commands.py, doors/service.py) takes an `IntercomConnection`: an `Intercom` or a
+`ConnectionRow`.
 """
 
 from __future__ import annotations

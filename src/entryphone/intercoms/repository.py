@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.locking import lock_row
-from entryphone.db.row_reader import RowReader
 from entryphone.intercoms.connection import COLUMNS, ConnectionRow
 from entryphone.models import Intercom, IntercomKey
 
@@ -36,9 +35,9 @@ async def get(session: AsyncSession, intercom_id: int, *, for_update: bool = Fal
 _LIVE_CONNECTION = select(*COLUMNS).where(Intercom.id == bindparam("id"), Intercom.status != DELETED)
 
 
-async def live_connection(rows: RowReader, intercom_id: int) -> ConnectionRow | None:
-    """How to reach a live intercom's device, on the direct path (db/row_reader.py)."""
-    row = await rows.fetch_one(_LIVE_CONNECTION, {"id": intercom_id})
+async def live_connection(session: AsyncSession, intercom_id: int) -> ConnectionRow | None:
+    """How to reach a live intercom's device: its connection columns, not the whole record."""
+    row = (await session.execute(_LIVE_CONNECTION, {"id": intercom_id})).first()
     return ConnectionRow.of(row) if row is not None else None
 
 

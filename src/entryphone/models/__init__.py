@@ -14,7 +14,6 @@ from entryphone.models.group import IntercomGroup
 from entryphone.models.intercom import Intercom
 from entryphone.models.key import IntercomKey
 from entryphone.models.login_throttle import LoginThrottle
-from entryphone.models.read_generation import ReadGeneration
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -31,7 +30,6 @@ __all__ = [
     "IntercomGroup",
     "IntercomKey",
     "LoginThrottle",
-    "ReadGeneration",
     "Role",
 ]
 

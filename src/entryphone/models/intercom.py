@@ -4,10 +4,11 @@ import uuid as uuid_module
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from entryphone.db.base import Base, BigIntPK, JsonType, TimestampMixin, UtcDateTime
+from entryphone.models.device_state import DeviceState
 
 
 class Intercom(TimestampMixin, Base):
@@ -83,6 +84,25 @@ class Intercom(TimestampMixin, Base):
     # What the device told us when probed: firmware, model, capabilities, profile.
     device_info: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
-    is_online: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    # Volatile device state lives in device_states (the supervisor writes it); read here, in the
+    # statement that loads the intercom, so replies show it without another query. Read-only: the
+    # fleet repository writes it. Not expired by a flush of the intercom (nothing of it changes).
+    is_online: Mapped[bool] = column_property(
+        func.coalesce(
+            select(DeviceState.is_online)
+            .where(DeviceState.intercom_id == id)
+            .correlate_except(DeviceState)
+            .scalar_subquery(),
+            false(),
+        ),
+        expire_on_flush=False,
+    )
+    last_seen_at: Mapped[datetime | None] = column_property(
+        select(DeviceState.last_seen_at)
+        .where(DeviceState.intercom_id == id)
+        .correlate_except(DeviceState)
+        .scalar_subquery(),
+        expire_on_flush=False,
+    )

@@ -9,7 +9,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SERVICE_NAME = "metrics"
-ROUTE_TEMPLATE_KEY = "entryphone.route_template"  # set by whatever answers a request before routing
 
 
 class Metrics:
@@ -21,12 +20,6 @@ class Metrics:
             ["method", "route", "status"],
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-        )
-        self.cached_reads = Counter(
-            "entryphone_cached_reads_total",
-            "Reads answered from the reply cache before routing (api/cached_reads.py), by route template.",
-            ["route"],
-            registry=self.registry,
         )
         self.devices_online = Gauge(
             "entryphone_devices_online", "Intercoms whose panel is online.", registry=self.registry
@@ -89,9 +82,6 @@ class RequestMetricsMiddleware:
 def route_template(scope: Scope) -> str:
     """The full path template of the route that served the request. FastAPI keeps the route of an
     included router with its own relative path and records the full one in its effective context."""
-    answered_early = scope.get(ROUTE_TEMPLATE_KEY)
-    if answered_early is not None:
-        return str(answered_early)
     effective = scope.get("fastapi", {}).get("effective_route_context")
     # path_format: the template without convertors ({intercom}, not {intercom:int}).
     path = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path_format", None)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.db.row_reader import AnySelect
 from entryphone.models import Account, Intercom, Role
 from entryphone.models.audit_entry import AuditEntry
 from entryphone.models.call import IntercomCall
@@ -43,7 +42,7 @@ def _open_alerts() -> Any:
     )
 
 
-def fleet_query(filters: FleetFilters) -> AnySelect:
+def fleet_query(filters: FleetFilters) -> Select[*tuple[Any, ...]]:
     """Live intercoms with their sync state and count of open alerts, by id."""
     open_alerts = _open_alerts().label("open_alerts")
     query = (
@@ -66,7 +65,7 @@ def fleet_query(filters: FleetFilters) -> AnySelect:
     if filters.vendor:
         query = query.where(Intercom.vendor == filters.vendor)
     if filters.is_online is not None:
-        query = query.where(Intercom.is_online == filters.is_online)
+        query = query.where(func.coalesce(DeviceState.is_online, False) == filters.is_online)
     if filters.alerting is not None:
         has_alert = exists().where(
             IntercomAlert.intercom_id == Intercom.id, IntercomAlert.acknowledged_at.is_(None)
@@ -172,7 +171,7 @@ async def audit_actions(session: AsyncSession) -> list[str]:
     return [str(value) for value in rows.scalars().all()]
 
 
-def calls_query(intercom_id: int) -> AnySelect:
+def calls_query(intercom_id: int) -> Select[*tuple[Any, ...]]:
     return (
         select(IntercomCall, IntercomFlat.flat)
         .outerjoin(IntercomFlat, IntercomFlat.id == IntercomCall.flat_id)

@@ -7,10 +7,20 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, delete, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.db.row_reader import RowReader, as_utc
 from entryphone.intercoms import connection
 from entryphone.intercoms.connection import ConnectionRow
 from entryphone.intercoms.repository import DELETED
@@ -49,8 +59,8 @@ def visible_query(account_id: int) -> Select[Intercom]:
     return _visible(account_id).order_by(Intercom.id)
 
 
-# Statements every client request runs, built once: building a select with IN lists cost SQLAlchemy
-# 2.1 about as much CPU as running it (bench/api_read).
+# Statements every client request runs, built once: building a select with IN lists costs
+# SQLAlchemy about as much CPU as running it.
 _ACCOUNT: BindParameter[int] = bindparam("account_id")
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _VISIBLE_AMONG = _visible(_ACCOUNT).where(Intercom.id.in_(_IDS)).order_by(Intercom.id)
@@ -83,10 +93,68 @@ _ATTACHED_TO = _attached_to(Intercom, FlatResident, IntercomFlat).order_by(Inter
 
 @functools.cache
 def _permitted_connection(permission: str) -> Select[Any]:
-    """The same on the direct path (db/row_reader.py), for the door-open path: the intercom's
-    connection if one of the resident's flats on it grants `permission` (a FlatResident flag).
-    One statement per flag, built once: the row reader compiles each statement once."""
+    """The door-open path's one read: the intercom's connection if one of the resident's flats on
+    it grants `permission` (a FlatResident flag). One statement per flag, built once."""
     return _attached_to(*connection.COLUMNS).where(getattr(FlatResident, permission).is_(True)).limit(1)
+
+
+HomeRow = tuple[Intercom, ResidentIntercom | None, DeviceSchedule | None, Camera | None, bool, int]
+
+
+def _home_screen() -> Select[Intercom, ResidentIntercom, DeviceSchedule, Camera, bool, int]:
+    """One page of a resident's intercoms with everything the client object shows, in one
+    statement: the intercom (its online state included), the resident's own row (title,
+    registration), this phone's schedule, the camera, whether a flat attaches the resident, and the
+    number of rows of all pages (a window count, so no second statement counts them)."""
+    visible = union(_attached_intercom_ids(_ACCOUNT), _registered_intercom_ids(_ACCOUNT))
+    return (
+        select(
+            Intercom,
+            ResidentIntercom,
+            DeviceSchedule,
+            Camera,
+            Intercom.id.in_(_attached_intercom_ids(_ACCOUNT)).label("attached"),
+            func.count().over().label("total"),
+        )
+        .outerjoin(
+            ResidentIntercom,
+            and_(ResidentIntercom.intercom_id == Intercom.id, ResidentIntercom.account_id == _ACCOUNT),
+        )
+        .outerjoin(
+            DeviceSchedule,
+            and_(
+                DeviceSchedule.intercom_id == Intercom.id,
+                DeviceSchedule.account_id == _ACCOUNT,
+                DeviceSchedule.device_uuid == bindparam("device"),
+            ),
+        )
+        .outerjoin(Camera, Camera.id == Intercom.camera_id)
+        .where(Intercom.status != DELETED, Intercom.id.in_(visible))
+        .order_by(Intercom.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+# The residents' home screen (GET /api/v1/intercom) runs on every app launch: built once.
+_HOME_SCREEN = _home_screen()
+_VISIBLE_COUNT = select(func.count()).select_from(_visible(_ACCOUNT).subquery())
+
+
+async def home_screen(
+    session: AsyncSession, account_id: int, device: str, limit: int, offset: int
+) -> tuple[list[HomeRow], int]:
+    """Rows of (Intercom, ResidentIntercom | None, DeviceSchedule | None, Camera | None, attached,
+    total) for one page, and the number of the resident's intercoms."""
+    params = {"account_id": account_id, "device": device, "limit": limit, "offset": offset}
+    result = await session.execute(_HOME_SCREEN, params)
+    rows: list[HomeRow] = [
+        (i, own, schedule, camera, bool(a), int(n)) for i, own, schedule, camera, a, n in result
+    ]
+    if rows:
+        return rows, int(rows[0][5])
+    # A page past the end has no row to carry the count: count alone (rare).
+    return rows, int(await session.scalar(_VISIBLE_COUNT, {"account_id": account_id}) or 0)
 
 
 _OWN_ROWS = select(ResidentIntercom).where(
@@ -140,13 +208,14 @@ async def attached_to(
 
 
 async def permitted_connection(
-    rows: RowReader, account_id: int, intercom_id: int, permission: str
+    session: AsyncSession, account_id: int, intercom_id: int, permission: str
 ) -> ConnectionRow | None:
-    """`attached_to` narrowed to a flat granting `permission`, on the direct path: the live
-    intercom's connection, or None (not the resident's, or no flat of theirs grants it)."""
-    row = await rows.fetch_one(
+    """`attached_to` narrowed to a flat granting `permission`: the live intercom's connection, or
+    None (not the resident's, or no flat of theirs grants it)."""
+    result = await session.execute(
         _permitted_connection(permission), {"account_id": account_id, "intercom_id": intercom_id}
     )
+    row = result.first()
     return ConnectionRow.of(row) if row is not None else None
 
 
@@ -196,10 +265,12 @@ async def get_device(session: AsyncSession, account_id: int, uuid: str) -> Resid
     return result.scalar_one_or_none()
 
 
-async def device_seen(rows: RowReader, account_id: int, uuid: str) -> tuple[str, datetime | None] | None:
-    """The device's client kind and when it was last seen, on the direct path; None if unknown."""
-    row = await rows.fetch_one(_DEVICE_SEEN, {"account_id": account_id, "uuid": uuid})
-    return (row[0], as_utc(row[1])) if row is not None else None
+async def device_seen(
+    session: AsyncSession, account_id: int, uuid: str
+) -> tuple[str, datetime | None] | None:
+    """The device's client kind and when it was last seen (two columns); None if unknown."""
+    row = (await session.execute(_DEVICE_SEEN, {"account_id": account_id, "uuid": uuid})).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def devices_of(session: AsyncSession, account_ids: Collection[int]) -> dict[int, list[str]]:

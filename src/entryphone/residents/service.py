@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.db.base import utcnow
-from entryphone.db.row_reader import RowReader
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import repository as flats_repository
 from entryphone.flats import service as flats
@@ -84,10 +83,10 @@ async def remember_device(session: AsyncSession, account_id: int, uuid: str, cli
     return device
 
 
-async def device_is_current(rows: RowReader, account_id: int, uuid: str, client: str) -> bool:
-    """Whether `remember_device` would find nothing to write, asked on the direct path (one cheap
-    read instead of a statement through the ORM on every client request)."""
-    seen = await repository.device_seen(rows, account_id, uuid)
+async def device_is_current(session: AsyncSession, account_id: int, uuid: str, client: str) -> bool:
+    """Whether `remember_device` would find nothing to write, in one cheap read (two columns, no
+    ORM object) on every client request."""
+    seen = await repository.device_seen(session, account_id, uuid)
     return seen is not None and not _device_due(seen[0], seen[1], client, utcnow())
 
 
@@ -104,6 +103,11 @@ def _device_due(seen_client: str, last_seen_at: datetime | None, client: str, no
 
 def visible_query(account_id: int) -> Select[Intercom]:
     return repository.visible_query(account_id)
+
+
+async def visible_ids(session: AsyncSession, account_id: int) -> list[int]:
+    """The ids of the resident's intercoms, lowest first."""
+    return [intercom.id for intercom in (await session.execute(visible_query(account_id))).scalars()]
 
 
 async def get_visible(session: AsyncSession, account_id: int, intercom_id: int) -> Intercom:
@@ -163,12 +167,11 @@ async def require_permitted(
 
 
 async def require_permitted_connection(
-    session: AsyncSession, rows: RowReader, account_id: int, intercom_id: int, permission: str
+    session: AsyncSession, account_id: int, intercom_id: int, permission: str
 ) -> IntercomConnection:
-    """`require_permitted`'s intercom, as much of it as reaching its device needs, in one read on
-    the direct path; the full checks run only when that read finds nothing, to tell NotFound from
-    422."""
-    found = await repository.permitted_connection(rows, account_id, intercom_id, permission)
+    """`require_permitted`'s intercom, as much of it as reaching its device needs, in one read; the
+    full checks run only when that read finds nothing, to tell NotFound from 422."""
+    found = await repository.permitted_connection(session, account_id, intercom_id, permission)
     if found is not None:
         return found
     intercom, _flat = await require_permitted(session, account_id, intercom_id, permission)
@@ -215,23 +218,51 @@ async def views(
     device_schedules = await repository.schedules(session, account_id, ids, device)
     statuses = await _statuses(session, account_id, ids, own)
     cameras = await repository.cameras(session, {i.camera_id for i in intercoms if i.camera_id is not None})
-    result = []
-    for intercom in intercoms:
-        row = own.get(intercom.id)
-        schedule = device_schedules.get(intercom.id)
-        stamps = [intercom.updated_at] + [r.updated_at for r in (row, schedule) if r is not None]
-        result.append(
-            IntercomView(
-                intercom=intercom,
-                title=row.title if row is not None and row.title else intercom.title,
-                status=statuses.get(intercom.id, CONFIRMED),
-                is_enabled=schedule.is_enabled if schedule is not None else True,
-                timetable=Timetable.from_json(schedule.timetable if schedule is not None else None),
-                camera=cameras.get(intercom.camera_id) if intercom.camera_id is not None else None,
-                updated_at=max(stamp for stamp in stamps if stamp is not None),
-            )
+    return [
+        _view(
+            intercom,
+            own.get(intercom.id),
+            device_schedules.get(intercom.id),
+            cameras.get(intercom.camera_id) if intercom.camera_id is not None else None,
+            statuses.get(intercom.id, CONFIRMED),
         )
-    return result
+        for intercom in intercoms
+    ]
+
+
+async def home_screen(
+    session: AsyncSession, account_id: int, device: str, limit: int, offset: int
+) -> tuple[list[IntercomView], int]:
+    """One page of the resident's intercoms as `device` sees them, and how many there are in all:
+    one statement (GET /api/v1/intercom, every app launch)."""
+    rows, total = await repository.home_screen(session, account_id, device, limit, offset)
+    result = []
+    for intercom, row, schedule, camera, attached, _total in rows:
+        if attached or row is None or row.registration_status is None:
+            status = CONFIRMED
+        else:
+            status = row.registration_status
+        result.append(_view(intercom, row, schedule, camera, status))
+    return result, total
+
+
+def _view(
+    intercom: Intercom,
+    row: ResidentIntercom | None,
+    schedule: DeviceSchedule | None,
+    camera: Camera | None,
+    status: str,
+) -> IntercomView:
+    stamps = [intercom.updated_at] + [r.updated_at for r in (row, schedule) if r is not None]
+    return IntercomView(
+        intercom=intercom,
+        title=row.title if row is not None and row.title else intercom.title,
+        status=status,
+        is_enabled=schedule.is_enabled if schedule is not None else True,
+        timetable=Timetable.from_json(schedule.timetable if schedule is not None else None),
+        camera=camera,
+        updated_at=max(stamp for stamp in stamps if stamp is not None),
+    )
 
 
 async def update(

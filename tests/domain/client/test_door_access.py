@@ -1,4 +1,4 @@
-"""The door-open path's reads on the direct path (db/row_reader.py) decide what the full checks
+"""The door-open path's narrow reads (a few columns, one statement) decide what the full checks
 decide: who may open which door, and whether a resident's phone must be written down again."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def test_a_door_opens_through_any_flat_that_grants_it(settings: Settings) 
 
             async def permitted(account_id: int, intercom: int) -> int:
                 found = await residents.require_permitted_connection(
-                    session, context.rows, account_id, intercom, "is_open_door_app"
+                    session, account_id, intercom, "is_open_door_app"
                 )
                 return found.id
 
@@ -52,12 +52,14 @@ async def test_a_phone_is_written_down_again_only_when_due(settings: Settings) -
     resident = seed.account(settings, Role.resident)
     context = AppContext.build(settings)
     try:
-        assert not await residents.device_is_current(context.rows, resident.id, "phone-1", "ios-cctv")
+        async with context.sessions() as reader:
+            assert not await residents.device_is_current(reader, resident.id, "phone-1", "ios-cctv")
         async with context.sessions.begin() as session:
             await residents.remember_device(session, resident.id, "phone-1", "ios-cctv")
-        assert await residents.device_is_current(context.rows, resident.id, "phone-1", "ios-cctv")
-        # The same phone id calling as another app is written down again; another phone is new.
-        assert not await residents.device_is_current(context.rows, resident.id, "phone-1", "web")
-        assert not await residents.device_is_current(context.rows, resident.id, "phone-2", "ios-cctv")
+        async with context.sessions() as reader:
+            assert await residents.device_is_current(reader, resident.id, "phone-1", "ios-cctv")
+            # The same phone id calling as another app is written down again; another phone is new.
+            assert not await residents.device_is_current(reader, resident.id, "phone-1", "web")
+            assert not await residents.device_is_current(reader, resident.id, "phone-2", "ios-cctv")
     finally:
         await context.close()

@@ -10,6 +10,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.doors import service as doors
 from entryphone.errors import Conflict, DeviceUnavailable
+from entryphone.fleet.commands import open_door_recorded
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models import Role
@@ -53,15 +54,11 @@ async def test_outcomes_are_recorded(
     try:
         async with context.sessions() as session:
             intercom = await intercoms.get_live(session, intercom_id)
-            if raises is None:
-                await doors.open_door(
-                    session, context.writes, opener, intercom, account_id=resident.id, device_uuid="p"
-                )
-            else:
-                with pytest.raises(raises):
-                    await doors.open_door(
-                        session, context.writes, opener, intercom, account_id=resident.id, device_uuid="p"
-                    )
+        if raises is None:
+            await open_door_recorded(context, opener, intercom, account_id=resident.id, device_uuid="p")
+        else:
+            with pytest.raises(raises):
+                await open_door_recorded(context, opener, intercom, account_id=resident.id, device_uuid="p")
         async with context.sessions() as session:
             request = await doors.latest(session, intercom_id)
         assert request is not None and request.status == status and request.finished_at is not None

@@ -16,9 +16,6 @@ from entryphone.api.admin import (
     keys,
     pushes,
 )
-from entryphone.api.cached_reads import CachedRead
-from entryphone.db import generations
-from entryphone.models import Role
 
 PREFIX = "/api/admin/v1"
 ROUTERS = [
@@ -32,12 +29,4 @@ ROUTERS = [
     audit.router,
     devices.router,
     pushes.router,
-]
-
-# Cache hits answered before routing (api/cached_reads.py); tests/api/test_cached_reads.py checks
-# that each is a GET route of the app with the same role and generation.
-CACHED_READS = [
-    CachedRead(
-        f"{PREFIX}/intercoms/{{intercom}}", "intercom", Role.admin, generations.INTERCOMS, intercoms.show_key
-    ),
 ]

@@ -12,7 +12,7 @@ from entryphone.api.admin.replies import CameraOut
 from entryphone.api.deps import AdminPrincipal, Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Id, IdPath, Name, SearchText
-from entryphone.cameras import repository, service
+from entryphone.cameras import service
 from entryphone.models import Camera
 
 router = APIRouter(prefix="/cameras", tags=["admin: cameras"])
@@ -65,7 +65,7 @@ async def list_cameras(
     status: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[CameraOut]:
     result = await paginate(
-        session, repository.list_query(search=search, group_id=group_id, status=status), params
+        session, service.list_query(search=search, group_id=group_id, status=status), params
     )
     views = await service.views(session, context.secrets, list(result.items))
     return build_page(request, [CameraOut.of(view) for view in views], result.total, params)

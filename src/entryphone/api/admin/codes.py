@@ -15,7 +15,6 @@ from entryphone.api.pagination import Page, PageParams, build_page, page_params,
 from entryphone.api.types import Id, IdPath, Moment, Text
 from entryphone.codes import service
 from entryphone.errors import ValidationFailed
-from entryphone.flats import repository as flats_repository
 from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
 from entryphone.models import Intercom, IntercomCode
@@ -57,7 +56,7 @@ class CodeOut(BaseModel):
 
 async def _replies(session: DbSession, intercom: Intercom, records: list[IntercomCode]) -> list[CodeOut]:
     flat_ids = sorted({code.flat_id for code in records if code.flat_id})
-    counts = await flats_repository.counts(session, flat_ids)
+    counts = await flats.counts(session, flat_ids)
     flat_records = {flat_id: await flats.get_flat(session, intercom.id, flat_id) for flat_id in flat_ids}
     return [
         CodeOut(
@@ -89,7 +88,7 @@ async def create_code(
     intercom: IdPath, body: CodeCreateIn, _admin: AdminPrincipal, session: DbSession
 ) -> CodeOut:
     record = await intercoms.get_live(session, intercom)
-    flat = await flats_repository.get(session, record.id, body.flat_id)
+    flat = await flats.find(session, record.id, body.flat_id)
     if flat is None:
         raise ValidationFailed.one("flat_id", "The selected flat is not a flat of this intercom.")
     code = await service.create_code(

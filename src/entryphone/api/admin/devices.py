@@ -14,9 +14,9 @@ from entryphone.api.pagination import Page, PageParams, build_page, page_params,
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
 from entryphone.api.types import Bool, DateFrom, DateTo, IdPath, Integer
 from entryphone.db.base import utcnow
-from entryphone.doors import service as doors
 from entryphone.errors import NotFound
-from entryphone.fleet import repository as fleet_repository
+from entryphone.fleet import status as fleet_status
+from entryphone.fleet.commands import open_door_recorded
 from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.fleet.runtime import access_of, commands_of
 from entryphone.fleet.status import device_status
@@ -62,11 +62,10 @@ async def open_door(
     session: DbSession,
     body: OpenDoorIn | None = None,
 ) -> Response:
-    record = await intercoms.require_live_connection(context.rows, intercom)
-    # Ends this transaction, then records the request before the device is called.
-    await doors.open_door(
-        session,
-        context.writes,
+    record = await intercoms.require_live_connection(session, intercom)
+    await session.commit()  # no transaction stays open across the device call
+    await open_door_recorded(
+        context,
         _AdminDoor(context, body.duration if body else None),
         record,
         account_id=admin.account_id,
@@ -163,7 +162,7 @@ async def logs(
 ) -> Page[DeviceLogOut]:
     record = await intercoms.get_live(session, intercom)
     wanted = list(types or []) + ([type] if type else [])
-    query = fleet_repository.journal_query(
+    query = fleet_status.journal_query(
         record.id,
         kinds=[name for name in wanted if name.islower()],
         names=[name for name in wanted if not name.islower()],
@@ -242,7 +241,7 @@ async def alerts(
 ) -> Page[AlertOut]:
     record = await intercoms.get_live(session, intercom)
     result = await paginate(
-        session, fleet_repository.alerts_query(record.id, unacknowledged=unacknowledged), params
+        session, fleet_status.alerts_query(record.id, unacknowledged=unacknowledged), params
     )
     items = [
         AlertOut(
@@ -267,7 +266,7 @@ async def acknowledge(
     intercom: IdPath, alert: IdPath, _admin: AdminPrincipal, session: DbSession
 ) -> Response:
     record = await intercoms.get_live(session, intercom)
-    if not await fleet_repository.acknowledge_alert(session, record.id, alert, utcnow()):
+    if not await fleet_status.acknowledge_alert(session, record.id, alert, utcnow()):
         raise NotFound()
     return Response(status_code=204)
 
@@ -292,7 +291,7 @@ async def door_openings(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[DoorOpeningOut]:
     record = await intercoms.get_live(session, intercom)
-    total, rows = await fleet_repository.door_history(session, record.id, params.per_page, params.offset)
+    total, rows = await fleet_status.door_history(session, record.id, params.per_page, params.offset)
     items = [
         DoorOpeningOut(
             source=source, credential=credential, user_id=account_id, opened_at=iso(opened_at) or ""

@@ -17,7 +17,7 @@ from entryphone.api.pagination import Page, PageParams, build_page, page_params,
 from entryphone.api.types import Bool, Id, IdPath, RequestBody, SearchText
 from entryphone.audit import service as audit
 from entryphone.errors import ValidationFailed
-from entryphone.flats import repository, service
+from entryphone.flats import service
 from entryphone.intercoms import service as intercoms
 from entryphone.keys import service as keys
 from entryphone.models import Intercom, IntercomFlat
@@ -128,13 +128,13 @@ async def _flat_keys(session: AsyncSession, flat: IntercomFlat) -> list[FlatKeyO
             created_at=plain(key.created_at),
             updated_at=plain(key.updated_at),
         )
-        for key, account in await repository.keys_with_users(session, flat.id)
+        for key, account in await service.keys_with_users(session, flat.id)
     ]
 
 
 async def flat_reply(session: AsyncSession, intercom: Intercom, flat: IntercomFlat) -> FlatOut:
     flat_keys = await _flat_keys(session, flat)
-    users = [UserOut.of(account) for _resident, account in await repository.residents(session, flat.id)]
+    users = [UserOut.of(account) for _resident, account in await service.residents(session, flat.id)]
     return FlatOut(
         id=flat.id,
         flat=flat.flat,
@@ -156,7 +156,7 @@ async def _flat_with_permissions(
             **{name: getattr(resident, name) for name in service.PERMISSIONS},
             source=resident.source,
         )
-        for resident, account in await repository.residents(session, flat.id)
+        for resident, account in await service.residents(session, flat.id)
     ]
     return FlatWithPermissionsOut(
         id=flat.id,
@@ -179,8 +179,8 @@ async def list_flats(
     search: Annotated[SearchText | None, Query()] = None,
 ) -> Page[FlatListItemOut]:
     record = await intercoms.get_live(session, intercom)
-    result = await paginate(session, repository.list_query(record.id, search), params)
-    counts = await repository.counts(session, [flat.id for flat in result.items])
+    result = await paginate(session, service.list_query(record.id, search), params)
+    counts = await service.counts(session, [flat.id for flat in result.items])
     items = [
         FlatListItemOut(
             id=flat.id,
@@ -237,7 +237,7 @@ async def update_flat(
         mapping = body.map_user_key
         if mapping.method not in vocabulary.keys(vocabulary.FLAT_MANAGEMENT_METHODS):
             raise ValidationFailed.one("map_user_key.method", "The selected map_user_key.method is invalid.")
-        if await repository.get_resident(session, target.id, mapping.user) is None:
+        if await service.find_resident(session, target.id, mapping.user) is None:
             raise ValidationFailed.one("map_user_key.user", "The selected user is not a user of this flat.")
         await keys.map_user_keys(
             session, target.id, mapping.user, mapping.method, mapping.keys, path="map_user_key"
@@ -322,5 +322,5 @@ async def intercom_users(
     search: Annotated[SearchText | None, Query()] = None,
 ) -> Page[UserOut]:
     record = await intercoms.get_live(session, intercom)
-    result = await paginate(session, repository.users_query(record.id, search), params)
+    result = await paginate(session, service.users_query(record.id, search), params)
     return build_page(request, [UserOut.of(account) for account in result.items], result.total, params)

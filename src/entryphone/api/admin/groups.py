@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from entryphone.api.deps import AdminPrincipal, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Name, SearchText, Text
-from entryphone.groups import repository, service
+from entryphone.groups import service
 from entryphone.groups.service import GroupView
 from entryphone.models import IntercomGroup
 
@@ -77,7 +77,7 @@ async def list_groups(
     parent_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
     is_house: Annotated[Bool | None, Query()] = None,
 ) -> Page[GroupOut]:
-    query = repository.list_query(search=search, parent_id=parent_id, is_house=is_house)
+    query = service.list_query(search=search, parent_id=parent_id, is_house=is_house)
     result = await paginate(session, query, params)
     views = await service.views(session, list(result.items))
     return build_page(request, [GroupOut.of(view) for view in views], result.total, params)

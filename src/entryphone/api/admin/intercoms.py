@@ -20,22 +20,19 @@ from entryphone.api.admin.fields import (
     Word,
 )
 from entryphone.api.admin.replies import IntercomOut, intercom_replies, intercom_reply
-from entryphone.api.deps import AdminIntercomsRead, AdminPrincipal, Context, DbSession
+from entryphone.api.deps import AdminPrincipal, Context, DbSession
+from entryphone.api.etag import NOT_MODIFIED, validated_json
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.types import Bool, Id, IdPath, Integer, Name, RequestBody, SearchText, Text
 from entryphone.audit import service as audit
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
-from entryphone.intercoms import repository, service
+from entryphone.intercoms import service
 from entryphone.intercoms.identity import normalize_mac
 from entryphone.intercoms.service import MAX_DTMF
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, MatrixElement, build_matrix, repeated_flats
 
 router = APIRouter(prefix="/intercoms", tags=["admin: intercoms"])
-
-# The two reads answer serialised replies from the reply cache (api/reply_cache.py); the declared
-# response_model still documents them.
-JSON = "application/json"
 
 TlsFingerprint = Annotated[
     str,
@@ -156,10 +153,12 @@ class MatrixOut(BaseModel):
     items: list[list[int]]
 
 
-@router.get("", response_model=Page[IntercomOut], summary="List intercoms")
+@router.get("", response_model=Page[IntercomOut], responses=NOT_MODIFIED, summary="List intercoms")
 async def list_intercoms(
     request: Request,
-    read: AdminIntercomsRead,
+    _admin: AdminPrincipal,
+    session: DbSession,
+    context: Context,
     params: Annotated[PageParams, Depends(page_params)],
     search: Annotated[SearchText | None, Query()] = None,
     group_id: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
@@ -167,24 +166,18 @@ async def list_intercoms(
     status: Annotated[str | None, Query(max_length=64)] = None,
     is_online: Annotated[Bool | None, Query()] = None,
 ) -> Response:
-    key = ("admin.intercoms", str(request.url))  # the page links repeat the URL as requested
-    body = read.cache.get(key, read.generation)
-    if body is not None:
-        return Response(body, media_type=JSON)
     mac: str | None = None
     if search:
         try:
             mac = normalize_mac(search)
         except ValueError:
             mac = None
-    query = repository.list_query(
+    query = service.list_query(
         search=search, group_id=group_id, vendor=vendor, status=status, is_online=is_online, mac=mac
     )
-    async with read.context.sessions() as session:
-        result = await paginate(session, query, params)
-        items = await intercom_replies(session, read.context.secrets, list(result.items))
-    page = build_page(request, items, result.total, params)
-    return Response(read.cache.put(key, read.generation, page.model_dump_json().encode()), media_type=JSON)
+    result = await paginate(session, query, params)
+    items = await intercom_replies(session, context.secrets, list(result.items))
+    return validated_json(request, build_page(request, items, result.total, params))
 
 
 @router.post("", response_model=IntercomOut, status_code=201, summary="Create an intercom")
@@ -227,21 +220,12 @@ async def _audit(
         )
 
 
-def show_key(intercom: int) -> tuple[str, int]:
-    """The reply-cache key of one admin intercom object (also answered before routing: admin/__init__.py)."""
-    return ("admin.intercom", intercom)
-
-
-@router.get("/{intercom:int}", response_model=IntercomOut, summary="Show an intercom")
-async def show_intercom(intercom: IdPath, read: AdminIntercomsRead) -> Response:
-    key = show_key(intercom)
-    body = read.cache.get(key, read.generation)
-    if body is None:
-        async with read.context.sessions() as session:
-            record = await service.get_live(session, intercom)
-            reply = await intercom_reply(session, read.context.secrets, record)
-        body = read.cache.put(key, read.generation, reply.model_dump_json().encode())
-    return Response(body, media_type=JSON)
+@router.get("/{intercom:int}", response_model=IntercomOut, responses=NOT_MODIFIED, summary="Show an intercom")
+async def show_intercom(
+    request: Request, intercom: IdPath, _admin: AdminPrincipal, session: DbSession, context: Context
+) -> Response:
+    record = await service.get_live(session, intercom)
+    return validated_json(request, await intercom_reply(session, context.secrets, record))
 
 
 @router.patch("/{intercom:int}", response_model=IntercomOut, summary="Update an intercom (partial)")

@@ -15,7 +15,7 @@ from entryphone.api.pagination import Page, PageParams, build_page, page_params,
 from entryphone.api.types import Bool, DateFrom, DateTo, Id, IdPath, SearchText
 from entryphone.audit import service as audit
 from entryphone.intercoms import service as intercoms
-from entryphone.keys import repository, service
+from entryphone.keys import service
 from entryphone.models import Intercom, IntercomKey
 
 router = APIRouter(prefix="/intercoms/{intercom:int}/keys", tags=["admin: keys"])
@@ -43,8 +43,8 @@ class KeysDeleteIn(BaseModel):
 
 
 async def key_replies(session: AsyncSession, records: list[IntercomKey]) -> list[KeyOut]:
-    accounts = await repository.accounts(session, {key.account_id for key in records if key.account_id})
-    flats = await repository.flats(session, {key.flat_id for key in records if key.flat_id})
+    accounts = await service.accounts_by_id(session, {key.account_id for key in records if key.account_id})
+    flats = await service.flats_by_id(session, {key.flat_id for key in records if key.flat_id})
     return [
         KeyOut.of(
             key,
@@ -72,7 +72,7 @@ async def list_keys(
     exclude_keys_id: Annotated[list[int] | None, Query(alias="exclude_keys_id[]", max_length=100)] = None,
 ) -> Page[KeyOut]:
     record = await intercoms.get_live(session, intercom)
-    query = repository.list_query(
+    query = service.list_query(
         record.id,
         search=search,
         user_id=user_id,

@@ -27,7 +27,7 @@ async def list_codes(
     session: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[CodeOut]:
-    visible = [i.id for i in (await session.execute(residents.visible_query(caller.account_id))).scalars()]
+    visible = await residents.visible_ids(session, caller.account_id)
     result = await paginate(
         session, codes.list_query(account_id=caller.account_id, intercom_ids=visible), params
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from entryphone.api.deps import ClientHeaders, Context, DbSession, ResidentPrincipal, get_context
+from entryphone.api.deps import ClientHeaders, Context, DbSession, ResidentPrincipal
 from entryphone.pushes import PushHub, hub_of
 from entryphone.residents import service as residents
 
@@ -18,11 +18,9 @@ class Caller:
     device: str  # X-UUID
 
 
-async def _caller(
-    request: Request, principal: ResidentPrincipal, device: ClientHeaders, session: DbSession
-) -> Caller:
+async def _caller(principal: ResidentPrincipal, device: ClientHeaders, session: DbSession) -> Caller:
     account_id, kind = principal.account_id, device.kind.value
-    if not await residents.device_is_current(get_context(request).rows, account_id, device.uuid, kind):
+    if not await residents.device_is_current(session, account_id, device.uuid, kind):
         await residents.remember_device(session, account_id, device.uuid, kind)
     return Caller(account_id=principal.account_id, device=device.uuid)
 

@@ -10,13 +10,14 @@ from entryphone.api.client import views
 from entryphone.api.client.deps import Publisher, Resident
 from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
 from entryphone.api.deps import Context, DbSession
-from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
+from entryphone.api.pagination import Page, PageParams, build_page, page_params
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
 from entryphone.api.types import IdPath
 from entryphone.calls import service as calls
 from entryphone.codes import service as codes
 from entryphone.db.base import utcnow
 from entryphone.doors import service as doors
+from entryphone.fleet.commands import open_door_recorded
 from entryphone.pushes import Push, PushEvent, defer
 from entryphone.registration import service as registration
 from entryphone.residents import service as residents
@@ -33,9 +34,10 @@ async def list_intercoms(
     session: DbSession,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[IntercomOut]:
-    result = await paginate(session, residents.visible_query(caller.account_id), params)
-    data = await views.intercoms_out(session, caller, list(result.items))
-    return build_page(request, data, result.total, params)
+    found, total = await residents.home_screen(
+        session, caller.account_id, caller.device, params.per_page, params.offset
+    )
+    return build_page(request, [IntercomOut.of(view) for view in found], total, params)
 
 
 @router.get("/shows", response_model=list[IntercomOut], summary="Some of my intercoms by id")
@@ -63,8 +65,7 @@ async def delete_intercoms(
     intercoms = await residents.require_all_visible(session, caller.account_id, body.ids)
     ids = [intercom.id for intercom in intercoms]
     for intercom_id in ids:
-        mine = codes.list_query(intercom_id=intercom_id, account_id=caller.account_id)
-        code_ids = [code.id for code in (await session.execute(mine)).scalars()]
+        code_ids = await codes.ids_of(session, intercom_id, caller.account_id)
         if code_ids:
             await codes.delete_codes(session, intercom_id, code_ids)
     await calls.forget(session, caller.account_id, ids)
@@ -117,13 +118,11 @@ async def choose_flat(
 @router.post("/{intercom:int}/open-door", status_code=204, response_class=Response, summary="Open the door")
 async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
     record = await residents.require_permitted_connection(
-        session, context.rows, caller.account_id, intercom, "is_open_door_app"
+        session, caller.account_id, intercom, "is_open_door_app"
     )
+    await session.commit()  # no transaction stays open across the device call
     opener = context.services.get(doors.SERVICE_NAME)
-    # Ends this transaction, then records the request before the device is called.
-    await doors.open_door(
-        session, context.writes, opener, record, account_id=caller.account_id, device_uuid=caller.device
-    )
+    await open_door_recorded(context, opener, record, account_id=caller.account_id, device_uuid=caller.device)
     return Response(status_code=204)
 
 

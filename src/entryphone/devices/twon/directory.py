@@ -24,10 +24,9 @@ from entryphone.helios import DirWriteResult, HeliosClient, HeliosProtocolError,
 OWNER = "entryphone"
 _NAMESPACE = uuidlib.UUID("6f1d2c3e-9a7b-4c8d-8e1f-2b3a4c5d6e7f")
 _NAMESPACE_BYTES = _NAMESPACE.bytes
-# Records per write request: 500 are ~90 KB of JSON. The manual sets no size for /api/dir bodies
-# (the emulator takes up to 8 MiB); a device that refuses a batch as too big (error 13) gets it
-# in halves. Measured with 10,000 keys on the emulator, 500 beat both 100 (five times the round
-# trips) and 2,000 (larger bodies alive at once, more garbage collection).
+# Records per write request. The manual sets no size for /api/dir bodies; a device that refuses a
+# batch as too big (error 13) gets it in halves. Fewer records per request cost more round trips,
+# more keep larger bodies alive at once (bench/key_sync.py compares).
 BATCH = 500
 # The fields a full sync reads (timestamp and the deletion mark come with every record; uuid is
 # named as dir/get is asked for it). Display models add a `photo`, which a sync must not download
