@@ -24,6 +24,14 @@ class IntercomCall(TimestampMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     answered_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     answered_device_uuid: Mapped[str | None] = mapped_column(String(191))
+    # Calls routed by Kamailio: the SIP Call-ID of the panel's INVITE, how the call ended
+    # (answered, missed, cancelled, declined, unavailable, unknown_flat, failed; calls.service) and
+    # the SIP login of the phone that answered.
+    sip_call_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    answered_sip_login: Mapped[str | None] = mapped_column(String(64))
+    # The Kamailio node that routed it: when that node stops, its calls still open are closed.
+    sip_node: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class IntercomCallDevice(Base):
@@ -37,4 +45,4 @@ class IntercomCallDevice(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("intercom_calls.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     device_uuid: Mapped[str] = mapped_column(String(191))
-    state: Mapped[str] = mapped_column(String(16))  # ringing | silent | declined | answered
+    state: Mapped[str] = mapped_column(String(16))  # ringing | silent | declined | answered | cancelled
