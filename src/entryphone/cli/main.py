@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.accounts import service as accounts
 from entryphone.cli.demo import demo
 from entryphone.cli.runtime import err_console, fail, load_settings, run_in_session
+from entryphone.cli.sip import sip_app
 from entryphone.context import AppContext
 from entryphone.db import migrate
 from entryphone.emulator.cli import app as emulator_app
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(emulator_app, name="emulator")
+app.add_typer(sip_app, name="sip")
 app.command(name="demo")(demo)
 
 
