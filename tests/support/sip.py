@@ -4,6 +4,7 @@ its ctrl_tcp interface (netstring-framed JSON, one connection per instance)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -134,7 +135,7 @@ class SipServer:
         }
         command = [sys.executable, "-m", "entryphone", "sip", "--port", str(self.port), "--node", self.node]
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + WAIT
         while not sip_options_ok(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -151,10 +152,8 @@ class SipServer:
     def kill_kamailio(self) -> None:
         """SIGKILL every Kamailio process (a crash): the runner sees its child die and reports it."""
         for pid in self.kamailio_pids():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if self.process is not None:
             self.process.wait(timeout=WAIT)
 
@@ -211,11 +210,12 @@ class Phone:
                 ]
             )
         )
-        (self.dir / "accounts").write_text(account + "\n")
+        # The account is added through ctrl_tcp once connected: its REGISTER events are not lost.
+        (self.dir / "accounts").write_text("")
         (self.dir / "contacts").write_text("")
         log = (self.dir / "baresip.log").open("ab")
         assert BARESIP is not None
-        self.process = subprocess.Popen([BARESIP, "-f", str(self.dir)], stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        self.process = subprocess.Popen([BARESIP, "-f", str(self.dir)], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + WAIT
         while True:
             try:
@@ -228,6 +228,9 @@ class Phone:
         self.sock.settimeout(None)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        reply = self.command("uanew", account)
+        if reply.get("ok") is not True:
+            raise RuntimeError(f"baresip {self.name} refused the account: {reply}")
 
     def _read(self) -> None:
         assert self.sock is not None
@@ -280,10 +283,8 @@ class Phone:
 
     def stop(self) -> None:
         if self.sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.sock.close()
-            except OSError:
-                pass
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
