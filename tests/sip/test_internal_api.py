@@ -243,3 +243,33 @@ def test_reports_move_the_call_and_the_client_log_follows(
         assert {item["id"] for item in listed} >= {call, ringing["call"], talking["call"]}
         bad = kamailio.post("/internal/sip/events", json={"event": "exploded"})
         assert bad.status_code == 422
+
+
+def panel_event_call(settings: Settings, intercom_id: int, flat: int, session_id: str) -> int:
+    """What the fleet supervisor records from the panel's CallStateChanged (ringing)."""
+
+    async def work(session: AsyncSession, _context: AppContext) -> int:
+        from entryphone.calls import service as calls
+        from entryphone.flats import service as flats
+
+        record = await flats.get_flat_by_number(session, intercom_id, flat)
+        call = await calls.call_ringing(
+            session, None, intercom_id=intercom_id, flat_id=record.id, external_id=f"panel:{session_id}"
+        )
+        return call.id
+
+    return seed.in_session(settings, work)
+
+
+def test_the_panel_event_and_the_sip_route_of_one_call_are_one_record(
+    api: Api, settings: Settings, panel: int
+) -> None:
+    with internal(api, settings) as kamailio:
+        # The panel's event first, then Kamailio's routing query: the route adopts the call.
+        first = panel_event_call(settings, panel, 5, "s-1")
+        assert route(kamailio, "panel-int-1", "5")["call"] == first
+        # Kamailio first, then the panel's event: the event finds the routed call.
+        routed = route(kamailio, "panel-int-1", "5")
+        assert panel_event_call(settings, panel, 5, "s-2") == routed["call"]
+        ids = [call["id"] for call in helpers.calls_of_intercom(settings, panel)]
+        assert ids.count(first) == 1 and ids.count(routed["call"]) == 1
