@@ -73,7 +73,16 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
             await serving  # re-raises why it could not start
             return
         _print_tour(settings, data, state_dir)
-        await serving
+        from entryphone.sip import demo as sip_demo
+
+        sip_lines, stop_sip = await sip_demo.start(settings, data.resident_token)
+        for line in sip_lines:
+            console.print(line, soft_wrap=True, highlight=False)
+        try:
+            await serving
+        finally:
+            if stop_sip is not None:
+                await stop_sip()
         if server.should_exit:
             # Only a signal stops the server here. uvicorn re-raises it once stopped, which normally
             # ends this task as interrupted; make sure the exit status says so (130) in any case.

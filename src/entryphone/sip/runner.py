@@ -62,6 +62,29 @@ def command(config: Path, *, memory_mb: int = 64) -> list[str]:
     return [binary, "-DD", "-E", "-m", str(memory_mb), "-f", str(config)]
 
 
+def start(settings: Settings, server: SipServer) -> subprocess.Popen[bytes]:
+    """Start Kamailio in the background (the demo); `stop` ends it. Its log goes to rundir/kamailio.log."""
+    config = write_config(settings, server)
+    with (server.rundir / "kamailio.log").open("ab") as log:
+        process = subprocess.Popen(command(config), stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    report_node(settings, server, "node_started")
+    return process
+
+
+def stop(
+    settings: Settings, server: SipServer, process: subprocess.Popen[bytes], *, report: bool = True
+) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if report:
+        report_node(settings, server, "node_stopped")
+
+
 def run(settings: Settings, server: SipServer, *, remove_rundir: bool = False) -> int:
     """Run until Kamailio exits or a signal asks it to; returns Kamailio's exit status."""
     try:
