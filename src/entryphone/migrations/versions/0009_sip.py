@@ -65,6 +65,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_sip_accounts_account_id"), "sip_accounts", ["account_id"])
     op.create_index(op.f("ix_sip_accounts_token_id"), "sip_accounts", ["token_id"])
+    # Kamailio authenticates and routes panels by their SIP login.
+    op.create_index(op.f("ix_intercoms_sip_login"), "intercoms", ["sip_login"])
     with op.batch_alter_table("intercom_calls") as batch:
         batch.add_column(sa.Column("sip_call_id", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("end_reason", sa.String(length=16), nullable=True))
@@ -82,6 +84,7 @@ def downgrade() -> None:
         batch.drop_column("answered_sip_login")
         batch.drop_column("end_reason")
         batch.drop_column("sip_call_id")
+    op.drop_index(op.f("ix_intercoms_sip_login"), table_name="intercoms")
     op.drop_index(op.f("ix_sip_accounts_token_id"), table_name="sip_accounts")
     op.drop_index(op.f("ix_sip_accounts_account_id"), table_name="sip_accounts")
     op.drop_table("sip_accounts")
