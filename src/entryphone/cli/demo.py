@@ -72,10 +72,12 @@ async def _run(settings: Settings, count: int, panel_port: int) -> None:
         if serving.done():
             await serving  # re-raises why it could not start
             return
-        _print_tour(settings, data, state_dir)
         from entryphone.sip import demo as sip_demo
 
+        # Kamailio is up before the tour is printed: its start-up does not compete with the
+        # first commands a reader (or tests/test_demo.py) runs.
         sip_lines, stop_sip = await sip_demo.start(settings, data.resident_token)
+        _print_tour(settings, data, state_dir)
         for line in sip_lines:
             console.print(line, soft_wrap=True, highlight=False)
         try:
