@@ -20,7 +20,7 @@ from tests.sip.conftest import DOMAIN
 from tests.sip.test_internal_api import revoke_all
 from tests.support import seed
 from tests.support.server import RunningServer
-from tests.support.sip import Phone, SipServer, account_line
+from tests.support.sip import Phone, SipServer, account_line, register_once
 
 PANEL_LOGIN, PANEL_PASSWORD = "panel-e2e", "panel-e2e-password"
 WAIT = 20.0
@@ -126,6 +126,21 @@ def test_registration_good_wrong_and_revoked(
     first.stop()  # its registration ends (baresip unregisters)
     again = phones.start("leaving-again", gone["login"], gone["password"])
     assert "403" in str(again.wait_for("REGISTER_FAIL").get("param"))
+
+
+def test_wrong_credentials_are_refused_then_throttled(
+    api: Api, settings: Settings, kamailio: SipServer
+) -> None:
+    target = seed.account(settings, Role.resident)
+    account = sip_account(api, target.token, "throttled-phone")
+    assert register_once(kamailio.port, account["login"], account["password"], DOMAIN).startswith(
+        "SIP/2.0 200"
+    )
+    for _ in range(5):
+        assert register_once(kamailio.port, account["login"], "guess", DOMAIN).startswith("SIP/2.0 403")
+    # Past the limit even the right password is refused (for this address and user, 5 minutes).
+    assert "Too Many Failed" in register_once(kamailio.port, account["login"], account["password"], DOMAIN)
+    assert register_once(kamailio.port, "nobody-at-all", "x", DOMAIN).startswith("SIP/2.0 403")
 
 
 def test_exactly_the_allowed_phones_ring_and_the_first_answer_cancels_the_others(

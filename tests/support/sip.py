@@ -301,3 +301,55 @@ def account_line(
         f'<sip:{login}@{domain}>;auth_pass="{password}";outbound="sip:127.0.0.1:{port}";'
         f"regint={regint};answermode={answer}"
     )
+
+
+def register_once(port: int, user: str, password: str, domain: str) -> str:
+    """One REGISTER with Digest (challenge, then credentials) from a raw UDP socket; the final
+    status line. For checks a phone would not make on purpose (many wrong passwords)."""
+    import hashlib
+    import re
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+        local = sock.getsockname()[1]
+        call_id, tag = uuid.uuid4().hex, uuid.uuid4().hex[:8]
+
+        def send(cseq: int, extra: str = "") -> str:
+            message = (
+                f"REGISTER sip:{domain} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{local};rport;branch=z9hG4bK{uuid.uuid4().hex[:16]}\r\n"
+                "Max-Forwards: 70\r\n"
+                f"From: <sip:{user}@{domain}>;tag={tag}\r\n"
+                f"To: <sip:{user}@{domain}>\r\n"
+                f"Call-ID: {call_id}\r\n"
+                f"CSeq: {cseq} REGISTER\r\n"
+                f"Contact: <sip:{user}@127.0.0.1:{local}>\r\n"
+                "Expires: 60\r\n"
+                f"{extra}"
+                "Content-Length: 0\r\n\r\n"
+            )
+            sock.sendto(message.encode(), ("127.0.0.1", port))
+            while True:
+                reply = sock.recv(65536).decode(errors="replace")
+                if not reply.startswith("SIP/2.0 1"):
+                    return reply
+
+        challenge = send(1)
+        if not challenge.startswith("SIP/2.0 401"):
+            return challenge.splitlines()[0]
+        header = next(line for line in challenge.splitlines() if line.lower().startswith("www-authenticate"))
+        realm = re.search(r'realm="([^"]*)"', header)
+        nonce = re.search(r'nonce="([^"]*)"', header)
+        assert realm is not None and nonce is not None
+        uri, cnonce, nc = f"sip:{domain}", uuid.uuid4().hex[:16], "00000001"
+        ha1 = md5(f"{user}:{realm.group(1)}:{password}")
+        response = md5(f"{ha1}:{nonce.group(1)}:{nc}:{cnonce}:auth:{md5(f'REGISTER:{uri}')}")
+        authorization = (
+            f'Authorization: Digest username="{user}", realm="{realm.group(1)}", nonce="{nonce.group(1)}", '
+            f'uri="{uri}", response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"\r\n'
+        )
+        return send(2, authorization).splitlines()[0]
