@@ -141,3 +141,17 @@ async def open_on_node(session: AsyncSession, node: str) -> list[IntercomCall]:
         .with_for_update()
     )
     return list(result.scalars())
+
+
+async def overdue_on_node(session: AsyncSession, node: str, now: datetime) -> list[IntercomCall]:
+    result = await session.execute(
+        select(IntercomCall)
+        .where(
+            IntercomCall.sip_node == node,
+            IntercomCall.status.in_(["ring", "answered"]),
+            IntercomCall.sip_deadline < now,
+        )
+        .order_by(IntercomCall.id)
+        .with_for_update()
+    )
+    return list(result.scalars())

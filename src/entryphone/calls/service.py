@@ -60,6 +60,8 @@ END_REASONS = (
     REASON_UNKNOWN_FLAT,
     REASON_FAILED,
 )
+# Kamailio reports a call's end within this long after its ring or talk limit, or the tick closes it.
+SIP_GRACE = timedelta(seconds=10)
 # A panel's event and the SIP route of the same call arrive within this many seconds of each other.
 ADOPT_SECONDS = 30
 
@@ -191,28 +193,33 @@ async def sip_call_routed(
     sip_node: str,
     sip: dict[str, Any],
     at: datetime,
+    ring_seconds: int,
+    talk_seconds: int,
 ) -> IntercomCall:
     """Kamailio asked whom to ring: record the call (or adopt the one the panel's event opened)."""
     known = await repository.by_sip_call_id(session, sip_call_id)
     if known is not None:  # Kamailio asked again for the same INVITE (a retransmission)
         return known
-    opened = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
-    if opened is not None:
-        opened.sip_call_id = sip_call_id
-        opened.sip_node = sip_node
-        await session.flush()
-        return opened
-    return await _open(
-        session,
-        publisher,
-        intercom_id,
-        flat_id,
-        offers,
-        at,
-        sip_call_id=sip_call_id,
-        sip_node=sip_node,
-        sip=sip,
-    )
+    call = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
+    if call is not None:
+        call.sip_call_id = sip_call_id
+        call.sip_node = sip_node
+    else:
+        call = await _open(
+            session,
+            publisher,
+            intercom_id,
+            flat_id,
+            offers,
+            at,
+            sip_call_id=sip_call_id,
+            sip_node=sip_node,
+            sip=sip,
+        )
+    call.sip_talk_seconds = talk_seconds
+    call.sip_deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
+    await session.flush()
+    return call
 
 
 async def sip_call_refused(
@@ -256,6 +263,8 @@ async def sip_answered(
     call.status = ANSWERED
     call.started_at = at
     call.answered_sip_login = answered_by[:64]
+    if call.sip_talk_seconds is not None:
+        call.sip_deadline = at + timedelta(seconds=call.sip_talk_seconds) + SIP_GRACE
     states = await repository.devices(session, call.id)
     if device is not None:
         account_id, uuid = device
@@ -309,6 +318,20 @@ async def sip_node_stopped(
             reason=REASON_FAILED,
         )
     return len(open_calls)
+
+
+async def sip_tick(session: AsyncSession, publisher: Publisher | None, node: str, now: datetime) -> int:
+    """The node is alive: its calls whose end Kamailio should have reported by now are closed. An
+    answered call ended at its talk limit (Kamailio's dialog module hung up; its report was lost);
+    a call still ringing past its ring limit failed. Returns how many."""
+    overdue = await repository.overdue_on_node(session, node, now)
+    for call in overdue:
+        if call.status == ANSWERED and call.started_at is not None and call.sip_talk_seconds is not None:
+            ended = call.started_at + timedelta(seconds=call.sip_talk_seconds)
+            await _finish(session, publisher, call, ENDED, ended, cause=None, reason=REASON_ANSWERED)
+        else:
+            await _finish(session, publisher, call, MISSED, now, cause=None, reason=REASON_FAILED)
+    return len(overdue)
 
 
 def _answered_end(reason: str) -> str:

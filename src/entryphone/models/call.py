@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from entryphone.db.base import Base, BigIntPK, TimestampMixin, UtcDateTime
@@ -32,6 +32,10 @@ class IntercomCall(TimestampMixin, Base):
     answered_sip_login: Mapped[str | None] = mapped_column(String(64))
     # The Kamailio node that routed it: when that node stops, its calls still open are closed.
     sip_node: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Its talk limit, and when Kamailio's report is overdue (ring or talk limit passed plus a grace):
+    # the node's periodic tick closes such a call (a lost report, a dialog end Kamailio missed).
+    sip_talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    sip_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class IntercomCallDevice(Base):

@@ -169,6 +169,8 @@ async def route(
         sip_node=node,
         sip={**sip_server(settings), "call_id": sip_call_id},
         at=at,
+        ring_seconds=ring,
+        talk_seconds=talk,
     )
     return Route(
         code=200, reason="OK", call_id=call.id, ring=ring, talk=talk, phones=phones, landline=landline
@@ -176,7 +178,7 @@ async def route(
 
 
 # What Kamailio reports: the event names of the configuration template (sip/kamailio.cfg.tmpl).
-EVENTS = ("answered", "finished", "node_started", "node_stopped")
+EVENTS = ("answered", "finished", "tick", "node_started", "node_stopped")
 
 
 async def report(
@@ -197,6 +199,8 @@ async def report(
         await calls.sip_answered(session, publisher, sip_call_id, answered_by=user, device=device, at=at)
     elif event == "finished":
         await calls.sip_finished(session, publisher, sip_call_id, reason=finish_reason(code, canceled), at=at)
+    elif event == "tick":
+        await calls.sip_tick(session, publisher, node, at)
     elif event in ("node_started", "node_stopped"):
         await calls.sip_node_stopped(session, publisher, node, at)
 

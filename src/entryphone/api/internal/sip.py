@@ -98,7 +98,7 @@ async def route_call(body: RouteIn, context: Kamailio, session: DbSession, publi
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    event: Literal["answered", "finished", "node_started", "node_stopped"]
+    event: Literal["answered", "finished", "tick", "node_started", "node_stopped"]
     call_id: Annotated[str, Field(max_length=255)] = ""
     user: Annotated[str, Field(max_length=64)] = ""
     code: Annotated[int, Field(ge=0, le=699)] = 0

@@ -72,6 +72,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("end_reason", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("answered_sip_login", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("sip_node", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("sip_talk_seconds", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("sip_deadline", UtcDateTime(timezone=True), nullable=True))
         batch.create_index(batch.f("ix_intercom_calls_sip_call_id"), ["sip_call_id"])
         batch.create_index(batch.f("ix_intercom_calls_sip_node"), ["sip_node"])
 
@@ -80,6 +82,8 @@ def downgrade() -> None:
     with op.batch_alter_table("intercom_calls") as batch:
         batch.drop_index(batch.f("ix_intercom_calls_sip_node"))
         batch.drop_index(batch.f("ix_intercom_calls_sip_call_id"))
+        batch.drop_column("sip_deadline")
+        batch.drop_column("sip_talk_seconds")
         batch.drop_column("sip_node")
         batch.drop_column("answered_sip_login")
         batch.drop_column("end_reason")
