@@ -12,6 +12,13 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# The SIP server and test phones (Debian packages), only as root and only when missing.
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { command -v kamailio && command -v baresip \
+	    && ls /usr/lib/*/kamailio/modules/http_client.so /usr/lib/*/kamailio/modules/jansson.so; } >/dev/null 2>&1; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kamailio \
+	    kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules baresip-core sipp >/dev/null \
+	    || echo "warning: could not install kamailio/baresip; tests/sip will be skipped"; \
+	fi
 	@touch $(STAMP)
 
 # The main job on the embedded default: SQLite under ./var, no other server.

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entryphone import __version__
-from entryphone.api import admin, billing, client
+from entryphone.api import admin, billing, client, internal
 from entryphone.api.docs import install_docs
 from entryphone.api.errors import document_error_shapes, install_error_handlers
 from entryphone.api.limits import BodyLimitMiddleware
@@ -74,7 +74,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.include_router(health.router)
-    for surface in (admin, billing, client):
+    for surface in (admin, billing, client, internal):
         for router in surface.ROUTERS:
             app.include_router(router, prefix=surface.PREFIX)
     mount_console(app)  # the operator's console, /console (console/)

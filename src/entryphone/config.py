@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import socket
@@ -105,6 +107,24 @@ class Settings(BaseSettings):
     # stream also ends as soon as its client goes away.
     video_stream_max_seconds: float = Field(default=600.0, ge=1.0, le=86_400.0)
 
+    # The SIP side (docs/calls.md). Where Kamailio listens (`entryphone sip`), the address phones are
+    # told to register to (default: the listen address), the SIP domain (also the Digest realm), the
+    # ring and talk limits used when an intercom's sip_options do not set them, how long a phone's
+    # SIP account lives, the trunk landline calls leave through (a SIP URI; empty = no landline
+    # calls), where Kamailio keeps registrations (empty = memory; a PostgreSQL URL shares them between
+    # nodes) and the secret Kamailio presents to /internal/sip (default: derived from SECRET_KEY).
+    sip_host: str = "127.0.0.1"
+    sip_port: int = Field(default=5060, ge=1, le=65535)
+    sip_public_host: str = ""
+    sip_domain: str = Field(default="entryphone.local", pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    sip_ring_seconds: int = Field(default=30, ge=1, le=600)
+    sip_talk_seconds: int = Field(default=120, ge=1, le=14400)
+    sip_account_days: int = Field(default=30, ge=1, le=3650)
+    sip_trunk: str = ""
+    sip_db_url: str = ""
+    sip_children: int = Field(default=4, ge=1, le=64)
+    sip_internal_secret: SecretStr | None = None
+
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
         self.trusted_proxy_networks()  # a typo in the list fails at start, not at the first login
@@ -148,6 +168,17 @@ class Settings(BaseSettings):
         if self.secret_key_fallbacks is None:
             return []
         return [key.strip() for key in self.secret_key_fallbacks.get_secret_value().split(",") if key.strip()]
+
+    def resolved_sip_secret(self) -> str:
+        """What Kamailio presents to /internal/sip: set explicitly, or derived from SECRET_KEY so that
+        `entryphone serve` and `entryphone sip` agree without another setting. URL-safe (hex)."""
+        if self.sip_internal_secret is not None:
+            return self.sip_internal_secret.get_secret_value()
+        key = self.resolved_secret_key().encode()
+        return hmac.new(key, b"entryphone:sip-internal", hashlib.sha256).hexdigest()
+
+    def sip_advertised_host(self) -> str:
+        return self.sip_public_host or self.sip_host
 
     def resolved_secret_key(self) -> str:
         """The key that encrypts secrets at rest. In development it is generated once into data_dir."""

@@ -73,6 +73,18 @@ DESCRIPTIONS = {
     "CONSOLE_IDLE_SECONDS": "An operator's console session ends after this many idle seconds.",
     "CONSOLE_SECURE_COOKIE": "Always mark the console's session cookie Secure (it already is when the"
     " request came over HTTPS, directly or through X-Forwarded-Proto).",
+    "SIP_HOST": "Address Kamailio (`entryphone sip`) listens on, UDP and TCP.",
+    "SIP_PORT": "Port Kamailio listens on.",
+    "SIP_PUBLIC_HOST": "Address phones and panels are told to register to; empty: SIP_HOST.",
+    "SIP_DOMAIN": "The SIP domain, also the Digest realm of every SIP account.",
+    "SIP_RING_SECONDS": "Ring limit of a call when the intercom's sip_options set none.",
+    "SIP_TALK_SECONDS": "Talk limit of an answered call when the intercom's sip_options set none.",
+    "SIP_ACCOUNT_DAYS": "Lifetime of a phone's SIP account (GET /api/v1/sip-account renews it near the end).",
+    "SIP_TRUNK": "SIP URI of the trunk landline calls leave through; empty: no landline calls.",
+    "SIP_DB_URL": "Where Kamailio keeps registrations: empty = memory (one node); a PostgreSQL URL"
+    " shares them between Kamailio nodes.",
+    "SIP_CHILDREN": "Kamailio worker processes per transport.",
+    "SIP_INTERNAL_SECRET": "Secret Kamailio presents to /internal/sip; default: derived from SECRET_KEY.",
     "PUSH_WEBHOOK_URL": "Where pushes for phones without a live WebSocket are POSTed; unset: not sent.",
     "PUSH_WEBHOOK_SECRET": "HMAC key of the `X-Entryphone-Signature: sha256=...` header of each push.",
     "PUSH_WEBHOOK_ATTEMPTS": "Delivery attempts per push.",

@@ -8,12 +8,17 @@
 A call is offered to every known device of every resident of the flat; the devices whose schedule
 allows it ring, the others stay silent (the call is still in their log). A transition the state
 does not allow is NotFound, as the platform documents.
+
+A call routed by Kamailio (siprouting/) is the same record: it carries the SIP Call-ID, the node
+that routed it and how it ended (`end_reason`); Kamailio's reports move it along the same states.
+The panel's own CallStateChanged and the SIP route describe one call: whichever comes second
+adopts the call the first one opened (same intercom and flat, still ringing, within ADOPT_SECONDS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select
@@ -38,7 +43,30 @@ SILENT = "silent"
 DECLINED = "declined"
 TAKEN = "answered"
 
+# How a call ended (`end_reason`): reported by Kamailio, or decided by the platform.
+REASON_ANSWERED = "answered"  # answered, then hung up (or the talk limit)
+REASON_MISSED = "missed"  # rang until the ring limit
+REASON_CANCELLED = "cancelled"  # the panel hung up before anyone answered
+REASON_DECLINED = "declined"  # every phone declined
+REASON_UNAVAILABLE = "unavailable"  # nobody may be rung now (schedules, line flags, no phones)
+REASON_UNKNOWN_FLAT = "unknown_flat"  # the dialled number is none of the intercom's flats
+REASON_FAILED = "failed"  # the SIP side failed (error reply, Kamailio stopped mid-call)
+END_REASONS = (
+    REASON_ANSWERED,
+    REASON_MISSED,
+    REASON_CANCELLED,
+    REASON_DECLINED,
+    REASON_UNAVAILABLE,
+    REASON_UNKNOWN_FLAT,
+    REASON_FAILED,
+)
+# Kamailio reports a call's end within this long after its ring or talk limit, or the tick closes it.
+SIP_GRACE = timedelta(seconds=10)
+# A panel's event and the SIP route of the same call arrive within this many seconds of each other.
+ADOPT_SECONDS = 30
+
 # The list filter `types[]`: a call someone answered, or one nobody answered.
+_ADOPT = timedelta(seconds=ADOPT_SECONDS)
 CALL_TYPES: dict[str, tuple[str, ...]] = {
     "answered_intercom_call": (ANSWERED, ENDED),
     "missed_intercom_call": (MISSED, REJECTED),
@@ -64,9 +92,37 @@ async def call_ringing(
 ) -> IntercomCall:
     """A panel calls a flat: record the call and ring the residents' devices its schedules allow."""
     at = at or utcnow()
+    if external_id is not None:
+        routed = await repository.sip_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
+        if routed is not None:  # Kamailio routed this call first: it is already offered and rung
+            routed.external_id = external_id
+            await session.flush()
+            return routed
     offers = await residents.call_offers(session, intercom_id, flat_id, at)
+    return await _open(session, publisher, intercom_id, flat_id, offers, at, external_id=external_id)
+
+
+async def _open(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    intercom_id: int,
+    flat_id: int | None,
+    offers: Sequence[residents.Offer],
+    at: datetime,
+    *,
+    external_id: str | None = None,
+    sip_call_id: str | None = None,
+    sip_node: str | None = None,
+    sip: dict[str, Any] | None = None,
+) -> IntercomCall:
     call = IntercomCall(
-        intercom_id=intercom_id, flat_id=flat_id, status=RING, external_id=external_id, rang_at=at
+        intercom_id=intercom_id,
+        flat_id=flat_id,
+        status=RING,
+        external_id=external_id,
+        rang_at=at,
+        sip_call_id=sip_call_id,
+        sip_node=sip_node,
     )
     session.add(call)
     await session.flush()
@@ -80,17 +136,26 @@ async def call_ringing(
         for offer in offers
     )
     await session.flush()
+    _push_ringing(session, publisher, call, offers, sip)
+    return call
+
+
+def _push_ringing(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    call: IntercomCall,
+    offers: Sequence[residents.Offer],
+    sip: dict[str, Any] | None,
+) -> None:
     ringing: dict[int, set[str]] = {}
     for offer in offers:
         if offer.rings:
             ringing.setdefault(offer.account_id, set()).add(offer.device)
+    data: dict[str, Any] = {"call": summary(call)}
+    if sip is not None:  # where a phone woken by this push registers to join the call
+        data["sip"] = sip
     for account_id, devices in ringing.items():
-        defer(
-            session,
-            publisher,
-            Push(account_id, PushEvent.call_ringing, {"call": summary(call)}, devices=frozenset(devices)),
-        )
-    return call
+        defer(session, publisher, Push(account_id, PushEvent.call_ringing, data, devices=frozenset(devices)))
 
 
 async def call_terminated(
@@ -114,6 +179,165 @@ async def find_by_external_id(
     return await repository.by_external_id(session, intercom_id, external_id)
 
 
+# -- Kamailio's side (siprouting/) ---------------------------------------------------------------
+
+
+async def sip_call_routed(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    *,
+    intercom_id: int,
+    flat_id: int,
+    offers: Sequence[residents.Offer],
+    sip_call_id: str,
+    sip_node: str,
+    sip: dict[str, Any],
+    at: datetime,
+    ring_seconds: int,
+    talk_seconds: int,
+) -> IntercomCall:
+    """Kamailio asked whom to ring: record the call (or adopt the one the panel's event opened)."""
+    known = await repository.by_sip_call_id(session, sip_call_id)
+    if known is not None:  # Kamailio asked again for the same INVITE (a retransmission)
+        return known
+    call = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
+    if call is not None:
+        call.sip_call_id = sip_call_id
+        call.sip_node = sip_node
+    else:
+        call = await _open(
+            session,
+            publisher,
+            intercom_id,
+            flat_id,
+            offers,
+            at,
+            sip_call_id=sip_call_id,
+            sip_node=sip_node,
+            sip=sip,
+        )
+    call.sip_talk_seconds = talk_seconds
+    call.sip_deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
+    await session.flush()
+    return call
+
+
+async def sip_call_refused(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    *,
+    intercom_id: int,
+    flat_id: int | None,
+    offers: Sequence[residents.Offer],
+    sip_call_id: str,
+    sip_node: str,
+    reason: str,
+    at: datetime,
+) -> IntercomCall:
+    """Nobody can be rung (unknown flat, nobody available): the call is recorded as it ended."""
+    known = await repository.by_sip_call_id(session, sip_call_id)
+    if known is not None:
+        return known
+    silent = [residents.Offer(account_id=o.account_id, device=o.device, rings=False) for o in offers]
+    call = await _open(
+        session, publisher, intercom_id, flat_id, silent, at, sip_call_id=sip_call_id, sip_node=sip_node
+    )
+    await _finish(session, publisher, call, MISSED, at, cause=None, reason=reason)
+    return call
+
+
+async def sip_answered(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    sip_call_id: str,
+    *,
+    answered_by: str,
+    device: tuple[int, str] | None,
+    at: datetime,
+) -> IntercomCall | None:
+    """A branch answered: `answered_by` is the SIP user (a phone's login or the landline number),
+    `device` the phone's (account, X-UUID) when it is one. Reports after the first change nothing."""
+    call = await repository.by_sip_call_id(session, sip_call_id, for_update=True)
+    if call is None or call.status != RING:
+        return call
+    call.status = ANSWERED
+    call.started_at = at
+    call.answered_sip_login = answered_by[:64]
+    if call.sip_talk_seconds is not None:
+        call.sip_deadline = at + timedelta(seconds=call.sip_talk_seconds) + SIP_GRACE
+    states = await repository.devices(session, call.id)
+    if device is not None:
+        account_id, uuid = device
+        _device_row(session, states, call, account_id, uuid).state = TAKEN
+        call.answered_account_id, call.answered_device_uuid = account_id, uuid
+    await session.flush()
+    for other in {row.account_id for row in states}:
+        defer(
+            session,
+            publisher,
+            Push(
+                other,
+                PushEvent.call_taken,
+                {"call": summary(call)},
+                exclude_device=device[1] if device is not None and device[0] == other else None,
+            ),
+        )
+    return call
+
+
+async def sip_finished(
+    session: AsyncSession, publisher: Publisher | None, sip_call_id: str, *, reason: str, at: datetime
+) -> IntercomCall | None:
+    """The SIP call is over. A ringing call ends missed, cancelled, declined or failed (`reason`), an
+    answered one ends answered (or failed); an ended call is left as it is (reports repeat)."""
+    call = await repository.by_sip_call_id(session, sip_call_id, for_update=True)
+    if call is None or call.status not in (RING, ANSWERED):
+        return call
+    if call.status == ANSWERED:
+        await _finish(session, publisher, call, ENDED, at, cause=None, reason=_answered_end(reason))
+    else:
+        status = REJECTED if reason == REASON_DECLINED else MISSED
+        await _finish(session, publisher, call, status, at, cause=None, reason=reason)
+    return call
+
+
+async def sip_node_stopped(
+    session: AsyncSession, publisher: Publisher | None, node: str, at: datetime
+) -> int:
+    """A Kamailio node stopped (or started afresh): its calls still open can no longer end by
+    themselves, so they end failed. Returns how many."""
+    open_calls = await repository.open_on_node(session, node)
+    for call in open_calls:
+        await _finish(
+            session,
+            publisher,
+            call,
+            ENDED if call.status == ANSWERED else MISSED,
+            at,
+            cause=None,
+            reason=REASON_FAILED,
+        )
+    return len(open_calls)
+
+
+async def sip_tick(session: AsyncSession, publisher: Publisher | None, node: str, now: datetime) -> int:
+    """The node is alive: its calls whose end Kamailio should have reported by now are closed. An
+    answered call ended at its talk limit (Kamailio's dialog module hung up; its report was lost);
+    a call still ringing past its ring limit failed. Returns how many."""
+    overdue = await repository.overdue_on_node(session, node, now)
+    for call in overdue:
+        if call.status == ANSWERED and call.started_at is not None and call.sip_talk_seconds is not None:
+            ended = call.started_at + timedelta(seconds=call.sip_talk_seconds)
+            await _finish(session, publisher, call, ENDED, ended, cause=None, reason=REASON_ANSWERED)
+        else:
+            await _finish(session, publisher, call, MISSED, now, cause=None, reason=REASON_FAILED)
+    return len(overdue)
+
+
+def _answered_end(reason: str) -> str:
+    return REASON_FAILED if reason == REASON_FAILED else REASON_ANSWERED
+
+
 # -- the resident's side (client API) ------------------------------------------------------------
 
 
@@ -134,7 +358,15 @@ async def get(session: AsyncSession, account_id: int, call_id: int) -> IntercomC
 async def start(
     session: AsyncSession, publisher: Publisher | None, account_id: int, device: str, call_id: int
 ) -> IntercomCall:
-    """This device answers a ringing call; every other device offered it is told it was taken."""
+    """This device answers a ringing call; every other device offered it is told it was taken.
+    Asked again by the device that answered (over SIP, say), it answers the call as it is."""
+    current = await repository.get_offered(session, account_id, call_id)
+    if (
+        current is not None
+        and current.status == ANSWERED
+        and (current.answered_account_id, current.answered_device_uuid) == (account_id, device)
+    ):
+        return current
     call, states = await _locked(session, account_id, call_id, RING)
     mine = _device_row(session, states, call, account_id, device)
     if mine.state == DECLINED:
@@ -220,9 +452,18 @@ async def _finish(
     at: datetime,
     *,
     cause: str | None,
+    reason: str | None = None,
 ) -> None:
     call.status = status
     call.ended_at = at
+    if reason is not None:
+        call.end_reason = reason
+    elif call.end_reason is None:
+        call.end_reason = {
+            ENDED: REASON_ANSWERED,
+            REJECTED: REASON_DECLINED,
+            MISSED: REASON_CANCELLED,
+        }.get(status)
     await session.flush()
     for account_id in {row.account_id for row in await repository.devices(session, call.id)}:
         defer(

@@ -124,8 +124,19 @@ async def _run(settings: Settings, count: int, panel_port: int, listener: socket
             await serving  # re-raises why it could not start
             return
         settings.port = server.servers[0].sockets[0].getsockname()[1]  # as bound (--port 0)
+        from entryphone.sip import demo as sip_demo
+
+        # Kamailio is up before the tour is printed: its start-up does not compete with the
+        # first commands a reader (or tests/test_demo.py) runs.
+        sip_lines, stop_sip = await sip_demo.start(settings, data.resident_token)
         _print_tour(settings, data, state_dir)
-        await serving
+        for line in sip_lines:
+            console.print(line, soft_wrap=True, highlight=False)
+        try:
+            await serving
+        finally:
+            if stop_sip is not None:
+                await stop_sip()
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()

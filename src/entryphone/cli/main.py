@@ -26,6 +26,7 @@ from entryphone.cli.runtime import (
     run_in_session,
 )
 from entryphone.cli.serving import uvicorn_options
+from entryphone.cli.sip import sip_app
 from entryphone.context import AppContext
 from entryphone.db import migrate
 from entryphone.emulator.cli import app as emulator_app
@@ -45,6 +46,7 @@ app.add_typer(secrets_app, name="secrets")
 # The emulator is one command with options, not a group: registered as a command, its help shows
 # no COMMAND it does not have.
 app.command(name="emulator", help=emulator_app.info.help)(emulator_command)
+app.add_typer(sip_app, name="sip")
 app.command(name="demo")(demo)
 
 

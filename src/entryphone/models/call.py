@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from entryphone.db.base import Base, BigIntPK, TimestampMixin, UtcDateTime
@@ -24,6 +24,18 @@ class IntercomCall(TimestampMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     answered_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     answered_device_uuid: Mapped[str | None] = mapped_column(String(191))
+    # Calls routed by Kamailio: the SIP Call-ID of the panel's INVITE, how the call ended
+    # (answered, missed, cancelled, declined, unavailable, unknown_flat, failed; calls.service) and
+    # the SIP login of the phone that answered.
+    sip_call_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    answered_sip_login: Mapped[str | None] = mapped_column(String(64))
+    # The Kamailio node that routed it: when that node stops, its calls still open are closed.
+    sip_node: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Its talk limit, and when Kamailio's report is overdue (ring or talk limit passed plus a grace):
+    # the node's periodic tick closes such a call (a lost report, a dialog end Kamailio missed).
+    sip_talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    sip_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class IntercomCallDevice(Base):
@@ -37,4 +49,4 @@ class IntercomCallDevice(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("intercom_calls.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     device_uuid: Mapped[str] = mapped_column(String(191))
-    state: Mapped[str] = mapped_column(String(16))  # ringing | silent | declined | answered
+    state: Mapped[str] = mapped_column(String(16))  # ringing | silent | declined | answered | cancelled

@@ -63,7 +63,7 @@ class Intercom(TimestampMixin, Base):
 
     sip_server: Mapped[str | None] = mapped_column(String(255))
     sip_port: Mapped[int | None] = mapped_column(Integer)
-    sip_login: Mapped[str | None] = mapped_column(String(255))
+    sip_login: Mapped[str | None] = mapped_column(String(255), index=True)  # Kamailio looks panels up by it
     sip_password_encrypted: Mapped[str | None] = mapped_column(Text)
     sip_options: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 

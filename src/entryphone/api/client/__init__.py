@@ -3,7 +3,14 @@
 Routers with literal paths (/intercom/codes, /intercom/calls, /intercom/shows) come before
 /intercom/{intercom}."""
 
-from entryphone.api.client import auth, calls, codes, intercoms, pushes
+from entryphone.api.client import auth, calls, codes, intercoms, pushes, sip_account
 
 PREFIX = "/api/v1"
-ROUTERS = [auth.router, calls.router, codes.router, intercoms.router, pushes.router]  # app.py adds PREFIX
+ROUTERS = [
+    auth.router,
+    calls.router,
+    codes.router,
+    intercoms.router,
+    pushes.router,
+    sip_account.router,
+]  # app.py adds PREFIX

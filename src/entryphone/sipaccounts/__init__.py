@@ -1,0 +1,1 @@
+"""SIP accounts of residents' phones, and the Digest secrets Kamailio checks (docs/calls.md)."""

@@ -1,0 +1,1 @@
+"""Whom a panel's SIP call rings now, and what Kamailio reports about it (docs/calls.md)."""
