@@ -14,7 +14,6 @@ import shutil
 import site
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import httpx
 import pytest
 
 from tests.support.paths import REPOSITORY
-from tests.test_demo import free_ports
+from tests.support.serving import served_url
 
 pytestmark = pytest.mark.slow
 PACKAGE = REPOSITORY / "src" / "entryphone"
@@ -90,26 +89,19 @@ def test_the_wheel_installs_migrates_and_serves(tmp_path: Path) -> None:
     )
     assert upgraded.returncode == 0 and "Database at revision head" in upgraded.stdout, upgraded.stderr
 
-    port = free_ports(1)
     log = work / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(entryphone), "serve", "--port", str(port)], cwd=work, env=env, stdout=out, stderr=out
+            [str(entryphone), "serve", "--port", "0"], cwd=work, env=env, stdout=out, stderr=out
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+        url = served_url(server, log)
+        health = httpx.get(f"{url}/healthz")
         assert health.status_code == 200 and health.json() == {"status": "ok"}
-        ready = httpx.get(f"http://127.0.0.1:{port}/readyz")
+        ready = httpx.get(f"{url}/readyz")
         assert ready.status_code == 200 and ready.json()["database"] == "ok"
         # Static assets come from the installed package.
-        assert httpx.get(f"http://127.0.0.1:{port}/docs-assets/swagger-ui-bundle.js").status_code == 200
+        assert httpx.get(f"{url}/docs-assets/swagger-ui-bundle.js").status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=30)

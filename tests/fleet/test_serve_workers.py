@@ -4,14 +4,12 @@ the node runs one supervisor (one process, one node row, one lease owner), not o
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +23,8 @@ from tests.conftest import TEST_SECRET_KEY, Api
 from tests.fleet.conftest import add_intercom, intercom_row
 from tests.support import seed
 from tests.support.emulators import BackgroundEmulators
+from tests.support.serving import served_url
 from tests.support.wait import until
-
-LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
 class Served:
@@ -56,21 +53,7 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def url(self) -> str:
-        def listening() -> str | None:
-            assert self.process.poll() is None, self.output()
-            found = LISTENING.search(self.output())
-            return f"http://127.0.0.1:{found.group(1)}" if found else None
-
-        url = until(listening, timeout=60, message="serve did not bind its port")
-
-        def answering() -> bool:  # the port listens once a worker has started the app
-            try:
-                return httpx.get(f"{url}/healthz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        until(answering, timeout=60, message="no worker answered")
-        return url
+        return served_url(self.process, self.log)
 
     def children(self) -> list[tuple[int, str]]:
         """(pid, command line) of the serve process's children, from /proc."""
