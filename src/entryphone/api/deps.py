@@ -67,9 +67,27 @@ def _surface(role: Role):  # type: ignore[no-untyped-def]
     return dependency
 
 
+def _surface_alone(role: Role):  # type: ignore[no-untyped-def]
+    async def dependency(
+        context: Context,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Principal:
+        # Its own short transaction, over before the handler runs: for routes that call a device,
+        # whose commands (fleet/commands.py) own their transactions.
+        async with context.sessions.begin() as session:
+            return await accounts.authenticate(session, bearer_token(authorization), role)
+
+    dependency.__name__ = f"require_{role.value}_alone"
+    return dependency
+
+
 AdminPrincipal = Annotated[Principal, Depends(_surface(Role.admin))]
 BillingPrincipal = Annotated[Principal, Depends(_surface(Role.billing))]
 ResidentPrincipal = Annotated[Principal, Depends(_surface(Role.resident))]
+# The same callers resolved without a request session: a route that takes one of these and no
+# DbSession holds no database connection while it waits on a device.
+AdminAlone = Annotated[Principal, Depends(_surface_alone(Role.admin))]
+ResidentAlone = Annotated[Principal, Depends(_surface_alone(Role.resident))]
 
 
 class ClientKind(StrEnum):

@@ -6,8 +6,17 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.api.deps import ClientHeaders, Context, DbSession, ResidentPrincipal
+from entryphone.accounts.service import Principal
+from entryphone.api.deps import (
+    ClientDevice,
+    ClientHeaders,
+    Context,
+    DbSession,
+    ResidentAlone,
+    ResidentPrincipal,
+)
 from entryphone.pushes import PushHub, hub_of
 from entryphone.residents import service as residents
 
@@ -18,11 +27,21 @@ class Caller:
     device: str  # X-UUID
 
 
-async def _caller(principal: ResidentPrincipal, device: ClientHeaders, session: DbSession) -> Caller:
+async def _remembered(session: AsyncSession, principal: Principal, device: ClientDevice) -> Caller:
     account_id, kind = principal.account_id, device.kind.value
     if not await residents.device_is_current(session, account_id, device.uuid, kind):
         await residents.remember_device(session, account_id, device.uuid, kind)
     return Caller(account_id=principal.account_id, device=device.uuid)
+
+
+async def _caller(principal: ResidentPrincipal, device: ClientHeaders, session: DbSession) -> Caller:
+    return await _remembered(session, principal, device)
+
+
+async def _caller_alone(principal: ResidentAlone, device: ClientHeaders, context: Context) -> Caller:
+    """`Resident` in a short transaction of its own, for the routes that call a device."""
+    async with context.sessions.begin() as session:
+        return await _remembered(session, principal, device)
 
 
 async def _publisher(context: Context) -> PushHub | None:
@@ -30,4 +49,5 @@ async def _publisher(context: Context) -> PushHub | None:
 
 
 Resident = Annotated[Caller, Depends(_caller)]
+CallerAlone = Annotated[Caller, Depends(_caller_alone)]
 Publisher = Annotated[PushHub | None, Depends(_publisher)]
