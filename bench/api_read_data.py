@@ -25,6 +25,7 @@ from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.groups import service as groups
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.keys import service as keys
 from entryphone.models import Role
 
@@ -159,7 +160,9 @@ def seed(settings: Settings, intercom_count: int, flats_per_intercom: int, bench
                 intercom = await intercoms.create(
                     session,
                     context.secrets,
-                    _intercom_fields(index, house_id, camera.id, flats_per_intercom),
+                    IntercomChanges.model_validate(
+                        _intercom_fields(index, house_id, camera.id, flats_per_intercom)
+                    ),
                     source="manual",
                 )
                 intercom_ids.append(intercom.id)

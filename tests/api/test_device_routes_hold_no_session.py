@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Role
 from tests.api.client import helpers
 from tests.conftest import Api
@@ -87,7 +88,9 @@ def door(settings: Settings, panel: HungPanel, resident: seed.SeededAccount) -> 
 
     async def connect(session: AsyncSession, context: AppContext) -> None:
         record = await intercoms.get_live(session, intercom_id, for_update=True)
-        changes = {"schema": "http", "ip": "127.0.0.1", "port": panel.port, "login": "admin", "password": "pw"}
+        changes = IntercomChanges(
+            schema="http", ip="127.0.0.1", port=panel.port, login="admin", password="pw"
+        )
         await intercoms.update(session, context.secrets, record, changes)
 
     seed.in_session(settings, connect)

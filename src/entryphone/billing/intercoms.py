@@ -23,6 +23,7 @@ from entryphone.errors import ValidationFailed
 from entryphone.groups import repository as groups_repository
 from entryphone.groups import service as groups
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Camera, Intercom, IntercomGroup
 from entryphone.security.secretbox import SecretBox
 
@@ -60,7 +61,7 @@ async def create_intercom(
     session: AsyncSession,
     secrets: SecretBox,
     actor: Principal,
-    fields: Mapping[str, Any],
+    fields: IntercomChanges,
     group: GroupRef,
     *,
     log_extra: Any = None,
@@ -78,7 +79,7 @@ async def create_intercom(
     group_id = await _group_id(session, group)
     with _renamed({"group_id": "group_external_id"} if group.group_external_id is not None else {}):
         intercom = await intercoms.create(
-            session, secrets, {**fields, "group_id": group_id}, source=SOURCE_CREATED
+            session, secrets, fields.but(group_id=group_id), source=SOURCE_CREATED
         )
     await audit.record(
         session,
@@ -114,7 +115,7 @@ async def update_intercom(
     *,
     intercom_id: int | None,
     mac: str | None,
-    changes: Mapping[str, Any],
+    changes: IntercomChanges,
     group: GroupRef,
     replacement: Replacement,
     onvif_credentials: Any = ONVIF_UNCHANGED,
@@ -125,7 +126,7 @@ async def update_intercom(
     The intercom is row-locked first, so concurrent PATCHes apply one after the other and each audit
     entry's `before` is what the previous one left.
     """
-    changes = dict(changes)
+    extra: dict[str, object] = {}
     replacing = replacement.new_mac is not None or replacement.new_serial_number is not None
     _check_update_rules(group, replacement, replacing)
     intercom = await identify.for_change(session, intercom_id=intercom_id, mac=mac)
@@ -134,19 +135,19 @@ async def update_intercom(
 
     renames: dict[str, str] = {}
     if group.group_id is not None or group.group_external_id is not None:
-        changes["group_id"] = await _group_id(session, group)
+        extra["group_id"] = await _group_id(session, group)
         if group.group_external_id is not None:
             renames["group_id"] = "group_external_id"
     if replacing:
-        changes["model"] = replacement.model
+        extra["model"] = replacement.model
         if replacement.new_mac is not None:
-            changes["mac"] = identify.mac_field("new_mac", replacement.new_mac)
+            extra["mac"] = identify.mac_field("new_mac", replacement.new_mac)
             renames["mac"] = "new_mac"
         if replacement.new_serial_number is not None:
-            changes["serial_number"] = replacement.new_serial_number
+            extra["serial_number"] = replacement.new_serial_number
             renames["serial_number"] = "new_serial_number"
     with _renamed(renames):
-        await intercoms.update(session, secrets, intercom, changes)
+        await intercoms.update(session, secrets, intercom, changes.but(**extra) if extra else changes)
     if replacing:
         intercom.source = SOURCE_REPLACED
     if onvif_credentials is not ONVIF_UNCHANGED:
@@ -266,7 +267,7 @@ async def _store_onvif(
         camera = await cameras.create(
             session, secrets, {"name": intercom.title, "group_id": intercom.group_id}
         )
-        await intercoms.update(session, secrets, intercom, {"camera_id": camera.id})
+        await intercoms.update(session, secrets, intercom, IntercomChanges(camera_id=camera.id))
     camera.onvif_credentials_encrypted = (
         None if credentials is None else secrets.encrypt(json.dumps(dict(credentials), sort_keys=True))
     )

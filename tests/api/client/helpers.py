@@ -11,6 +11,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.pushes import PushHub, hub_of
 from tests.support import seed
 from tests.support.server import RunningServer
@@ -40,7 +41,7 @@ def intercom(
         if with_camera:
             camera = await cameras.create(session, context.secrets, {"name": f"{title} camera"})
             fields["camera_id"] = camera.id
-        record = await intercoms.create(session, context.secrets, fields)
+        record = await intercoms.create(session, context.secrets, IntercomChanges.model_validate(fields))
         return record.id
 
     return seed.in_session(settings, work)
