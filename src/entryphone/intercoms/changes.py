@@ -1,25 +1,17 @@
-"""What a caller asks of an intercom, typed: the fields sent (`sent`), each with its value (None clears
-a field the object may lack). The API builds it from its request model, which is the one place a
-field's type and bounds are checked; the intercoms service applies the rules that span fields, need
-the vocabulary or need the database."""
+"""What a caller asks of an intercom, typed: the fields sent (`sent`, `schema_` for `schema`), each
+with its value (None clears a field the object may lack). The API builds it from its request model,
+which is the one place a field's type and bounds are checked; the intercoms service applies the
+rules that span fields, need the vocabulary or need the database."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from entryphone.changes import Changes
 from entryphone.matrix import MatrixElement
 
 
-class _Change(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
-
-    @property
-    def sent(self) -> frozenset[str]:
-        """The fields the caller sent, by field name (`schema_` for `schema`)."""
-        return frozenset(self.model_fields_set)
-
-
-class SipCredentials(_Change):
+class SipCredentials(Changes):
     """Sent whole: server, port, login and password together."""
 
     server: str
@@ -28,12 +20,12 @@ class SipCredentials(_Change):
     password: str
 
 
-class Dtmf(_Change):
+class Dtmf(Changes):
     id: int
     value: str
 
 
-class SipOptions(_Change):
+class SipOptions(Changes):
     """Sent keys merge into the stored options; a key sent as None clears it."""
 
     dtmf: list[Dtmf] | None = None
@@ -41,7 +33,7 @@ class SipOptions(_Change):
     ring_duration: int | None = None
 
 
-class IntercomChanges(_Change):
+class IntercomChanges(Changes):
     """Every field create and update understand. `name` is the billing spelling of `title`;
     `force_flats_removal` allows removing flats that still hold keys or residents."""
 

@@ -50,7 +50,7 @@ def intercom(
 def attach(settings: Settings, intercom_id: int, flat: int, account_id: int, **permissions: bool) -> None:
     async def work(session: AsyncSession, _context: AppContext) -> None:
         record = await flats.get_flat_by_number(session, intercom_id, flat)
-        await flats.attach_resident(session, record, account_id, permissions=permissions)
+        await flats.attach_resident(session, record, account_id, permissions=flats.Permissions(**permissions))
 
     seed.in_session(settings, work)
 
