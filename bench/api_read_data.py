@@ -156,7 +156,11 @@ def seed(settings: Settings, intercom_count: int, flats_per_intercom: int, bench
         async def work(session: AsyncSession, context: AppContext) -> None:
             for index in range(start, stop):
                 house_id = house_ids[index // ENTRANCES_PER_HOUSE]
-                camera = await cameras.create(session, context.secrets, _camera_fields(index, house_id))
+                camera = await cameras.create(
+                    session,
+                    context.secrets,
+                    cameras.CameraChanges.model_validate(_camera_fields(index, house_id)),
+                )
                 intercom = await intercoms.create(
                     session,
                     context.secrets,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,8 +105,28 @@ class Replacement:
     new_serial_number: str | None = None
 
 
+@dataclass(frozen=True)
+class OnvifCredentials:
+    """The camera's ONVIF account (write-only: stored encrypted, reported as installed)."""
+
+    login: str
+    password: str
+    port: int | None = None
+    path: str | None = None
+
+    def stored(self) -> str:
+        """The JSON kept encrypted (fields left out are not stored)."""
+        fields = {"login": self.login, "password": self.password, "port": self.port, "path": self.path}
+        return json.dumps({key: value for key, value in fields.items() if value is not None}, sort_keys=True)
+
+
+class _Onvif(Enum):
+    UNCHANGED = "unchanged"
+
+
 # An object sets ONVIF credentials, None removes them, ONVIF_UNCHANGED leaves them as they are.
-ONVIF_UNCHANGED: Any = object()
+ONVIF_UNCHANGED = _Onvif.UNCHANGED
+OnvifChange = OnvifCredentials | None | Literal[_Onvif.UNCHANGED]
 
 
 async def update_intercom(
@@ -118,7 +139,7 @@ async def update_intercom(
     changes: IntercomChanges,
     group: GroupRef,
     replacement: Replacement,
-    onvif_credentials: Any = ONVIF_UNCHANGED,
+    onvif_credentials: OnvifChange = ONVIF_UNCHANGED,
     log_extra: Any = None,
 ) -> Intercom:
     """changes: title, department, flat_from, flat_to, external_id, model, force_flats_removal.
@@ -257,7 +278,7 @@ async def _onvif_installed(session: AsyncSession, intercom: Intercom) -> bool:
 
 
 async def _store_onvif(
-    session: AsyncSession, secrets: SecretBox, intercom: Intercom, credentials: Mapping[str, Any] | None
+    session: AsyncSession, secrets: SecretBox, intercom: Intercom, credentials: OnvifCredentials | None
 ) -> None:
     """Encrypt the credentials onto the intercom's camera, creating the camera record if it has none."""
     camera = await cameras.get_any(session, intercom.camera_id) if intercom.camera_id else None
@@ -265,11 +286,11 @@ async def _store_onvif(
         if credentials is None:
             return
         camera = await cameras.create(
-            session, secrets, {"name": intercom.title, "group_id": intercom.group_id}
+            session, secrets, cameras.CameraChanges(name=intercom.title, group_id=intercom.group_id)
         )
         await intercoms.update(session, secrets, intercom, IntercomChanges(camera_id=camera.id))
     camera.onvif_credentials_encrypted = (
-        None if credentials is None else secrets.encrypt(json.dumps(dict(credentials), sort_keys=True))
+        None if credentials is None else secrets.encrypt(credentials.stored())
     )
 
 

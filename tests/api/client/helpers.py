@@ -39,7 +39,9 @@ def intercom(
             "status": "installed",
         }
         if with_camera:
-            camera = await cameras.create(session, context.secrets, {"name": f"{title} camera"})
+            camera = await cameras.create(
+                session, context.secrets, cameras.CameraChanges(name=f"{title} camera")
+            )
             fields["camera_id"] = camera.id
         record = await intercoms.create(session, context.secrets, IntercomChanges.model_validate(fields))
         return record.id

@@ -20,7 +20,7 @@ from entryphone.api.billing.schemas import (
 from entryphone.api.deps import BillingPrincipal, Context, DbSession
 from entryphone.api.types import MAX_ID, Text
 from entryphone.billing import intercoms
-from entryphone.billing.intercoms import GroupRef, Replacement
+from entryphone.billing.intercoms import GroupRef, OnvifCredentials, Replacement
 from entryphone.errors import ValidationFailed
 from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Intercom
@@ -110,10 +110,10 @@ async def update_intercom(
     if (title := body.title if body.title is not None else body.name) is not None:
         sent["title"] = title
     changes = IntercomChanges.model_validate(sent)
-    onvif: Any = intercoms.ONVIF_UNCHANGED
+    onvif: intercoms.OnvifChange = intercoms.ONVIF_UNCHANGED
     if "onvif_credentials" in body.model_fields_set:
         credentials = body.onvif_credentials
-        onvif = None if credentials is None else credentials.model_dump(exclude_none=True)
+        onvif = None if credentials is None else OnvifCredentials(**credentials.model_dump())
     intercom = await intercoms.update_intercom(
         session,
         context.secrets,
