@@ -84,10 +84,9 @@ def _surface_alone(role: Role):  # type: ignore[no-untyped-def]
 AdminPrincipal = Annotated[Principal, Depends(_surface(Role.admin))]
 BillingPrincipal = Annotated[Principal, Depends(_surface(Role.billing))]
 ResidentPrincipal = Annotated[Principal, Depends(_surface(Role.resident))]
-# The same callers resolved without a request session: a route that takes one of these and no
-# DbSession holds no database connection while it waits on a device.
+# The admin resolved without a request session: a route that takes it and no DbSession holds no
+# database connection while it waits on a device (the client's is api/client/deps.py CallerAlone).
 AdminAlone = Annotated[Principal, Depends(_surface_alone(Role.admin))]
-ResidentAlone = Annotated[Principal, Depends(_surface_alone(Role.resident))]
 
 
 class ClientKind(StrEnum):
@@ -108,7 +107,7 @@ class ClientDevice:
 MAX_UUID_LENGTH = 191
 
 
-async def _client_device(
+async def client_device(
     x_client: Annotated[str | None, Header(alias="X-Client")] = None,
     x_uuid: Annotated[str | None, Header(alias="X-UUID")] = None,
 ) -> ClientDevice:
@@ -132,4 +131,4 @@ async def _client_device(
     return ClientDevice(kind=kind, uuid=uuid)
 
 
-ClientHeaders = Annotated[ClientDevice, Depends(_client_device)]
+ClientHeaders = Annotated[ClientDevice, Depends(client_device)]

@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Header
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.accounts import service as accounts
 from entryphone.accounts.service import Principal
 from entryphone.api.deps import (
     ClientDevice,
     ClientHeaders,
     Context,
     DbSession,
-    ResidentAlone,
     ResidentPrincipal,
+    bearer_token,
+    client_device,
 )
+from entryphone.models import Role
 from entryphone.pushes import PushHub, hub_of
 from entryphone.residents import service as residents
 
@@ -38,10 +41,17 @@ async def _caller(principal: ResidentPrincipal, device: ClientHeaders, session: 
     return await _remembered(session, principal, device)
 
 
-async def _caller_alone(principal: ResidentAlone, device: ClientHeaders, context: Context) -> Caller:
-    """`Resident` in a short transaction of its own, for the routes that call a device."""
+async def _caller_alone(
+    context: Context,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_client: Annotated[str | None, Header(alias="X-Client")] = None,
+    x_uuid: Annotated[str | None, Header(alias="X-UUID")] = None,
+) -> Caller:
+    """`Resident` without a request session, for the routes that call a device: token and device in
+    one short transaction of its own, the token judged first (401 before a header's 422) as there."""
     async with context.sessions.begin() as session:
-        return await _remembered(session, principal, device)
+        principal = await accounts.authenticate(session, bearer_token(authorization), Role.resident)
+        return await _remembered(session, principal, await client_device(x_client, x_uuid))
 
 
 async def _publisher(context: Context) -> PushHub | None:
