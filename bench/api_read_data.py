@@ -25,6 +25,7 @@ from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.groups import service as groups
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.keys import service as keys
 from entryphone.models import Role
 
@@ -155,11 +156,17 @@ def seed(settings: Settings, intercom_count: int, flats_per_intercom: int, bench
         async def work(session: AsyncSession, context: AppContext) -> None:
             for index in range(start, stop):
                 house_id = house_ids[index // ENTRANCES_PER_HOUSE]
-                camera = await cameras.create(session, context.secrets, _camera_fields(index, house_id))
+                camera = await cameras.create(
+                    session,
+                    context.secrets,
+                    cameras.CameraChanges.model_validate(_camera_fields(index, house_id)),
+                )
                 intercom = await intercoms.create(
                     session,
                     context.secrets,
-                    _intercom_fields(index, house_id, camera.id, flats_per_intercom),
+                    IntercomChanges.model_validate(
+                        _intercom_fields(index, house_id, camera.id, flats_per_intercom)
+                    ),
                     source="manual",
                 )
                 intercom_ids.append(intercom.id)

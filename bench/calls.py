@@ -57,6 +57,7 @@ from entryphone.accounts import service as accounts
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Role
 from entryphone.residents import service as residents
 from entryphone.sipaccounts import service as sip_accounts
@@ -250,21 +251,23 @@ def seed(settings: Any, endpoints: int) -> tuple[list[tuple[str, str]], list[tup
             intercom = await intercoms.create(
                 session,
                 context.secrets,
-                {
-                    "title": f"Bench entrance {index}",
-                    "vendor": "2n",
-                    "flat_from": 1,
-                    "flat_to": FLATS_PER_PANEL,
-                    "department": 1,
-                    "address": "Bench street",
-                    "status": "installed",
-                    "sip_credentials": {
-                        "server": "127.0.0.1",
-                        "port": 5060,
-                        "login": login,
-                        "password": PANEL_PASSWORD,
-                    },
-                },
+                IntercomChanges.model_validate(
+                    {
+                        "title": f"Bench entrance {index}",
+                        "vendor": "2n",
+                        "flat_from": 1,
+                        "flat_to": FLATS_PER_PANEL,
+                        "department": 1,
+                        "address": "Bench street",
+                        "status": "installed",
+                        "sip_credentials": {
+                            "server": "127.0.0.1",
+                            "port": 5060,
+                            "login": login,
+                            "password": PANEL_PASSWORD,
+                        },
+                    }
+                ),
             )
             panel_rows.append((login, PANEL_PASSWORD))
             for flat_number in range(1, FLATS_PER_PANEL + 1):

@@ -108,7 +108,9 @@ def seed(settings: Settings, devices: list[dict[str, Any]], residents: int) -> C
             )
             token = (await accounts.issue_token(session, account, name="city")).token
             flat = await flats.get_flat_by_number(session, intercom_id, index // len(homes) % FLATS + 1)
-            await flats.attach_resident(session, flat, account.id, permissions={"is_open_door_app": True})
+            await flats.attach_resident(
+                session, flat, account.id, permissions=flats.Permissions(is_open_door_app=True)
+            )
             people.append(Resident(token, intercom_id, f"city-phone-{index}"))
         tokens = []
         for role in (Role.admin, Role.billing):

@@ -100,7 +100,9 @@ def seed(settings: Settings, devices: list[dict[str, Any]], residents: int) -> S
             flat = await flats.get_flat_by_number(
                 session, ids[device_index], index // len(ids) % FLATS_PER_INTERCOM + 1
             )
-            await flats.attach_resident(session, flat, account.id, permissions={"is_open_door_app": True})
+            await flats.attach_resident(
+                session, flat, account.id, permissions=flats.Permissions(is_open_door_app=True)
+            )
             people.append(Resident(token, ids[device_index], device_index, f"bench-phone-{index}"))
         admin = await accounts.create_account(
             session, login="bench-admin", password="bench-pass", role=Role.admin

@@ -246,3 +246,67 @@ def test_relative_imports_are_resolved() -> None:
 def test_the_emulator_has_no_import_cycle() -> None:
     cycles = import_cycles("emulator")
     assert not cycles, "\n".join(" <-> ".join(cycle) for cycle in cycles)
+
+
+# Parameters through which a caller hands a service what to change: typed change objects
+# (entryphone/changes.py), built by the API from its request models, never loose mappings.
+CHANGE_PARAMETERS = {"changes", "fields", "body", "flags", "permissions", "credentials", "settings"}
+
+
+def _is_loose_mapping(annotation: ast.expr | None) -> bool:
+    """dict[...] / Mapping[...] (optional or not): a mapping whose keys the type checker cannot see."""
+    if annotation is None:
+        return False
+    text = ast.unparse(annotation)
+    return any(text.startswith(prefix) for prefix in ("dict[", "Mapping[", "dict |", "Mapping |")) or any(
+        f"| {prefix}" in text for prefix in ("dict[", "Mapping[")
+    )
+
+
+def test_services_take_typed_changes_not_mappings() -> None:
+    offenders = []
+    for module in SRC.rglob("*.py"):
+        relative = module.relative_to(SRC)
+        if relative.parts[0] in {"api", "cli", "console", "emulator", "helios", "migrations"}:
+            continue
+        if module.name != "service.py" and relative.parts[0] != "billing":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            offenders += [
+                f"{relative}:{node.lineno} {node.name}({argument.arg}: {ast.unparse(argument.annotation)})"
+                for argument in arguments
+                if argument.arg in CHANGE_PARAMETERS and _is_loose_mapping(argument.annotation)
+            ]
+    assert not offenders, "\n".join(offenders)
+
+
+# What reaches a panel from a route, and the dependencies that would hold a request session (and
+# so a pooled connection) across that call.
+DEVICE_CALLS = {"open_door_recorded", "camera_reply", "commands_of"}
+SESSION_DEPENDENCIES = {"DbSession", "AdminPrincipal", "BillingPrincipal", "ResidentPrincipal", "Resident"}
+
+
+def test_routes_that_call_a_device_hold_no_request_session() -> None:
+    offenders = []
+    for module in (SRC / "api").rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(), filename=str(module))):
+            if not isinstance(node, ast.AsyncFunctionDef) or not node.decorator_list:
+                continue
+            called = {
+                call.func.id
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            }
+            if not called & DEVICE_CALLS:
+                continue
+            arguments = [*node.args.args, *node.args.kwonlyargs]
+            offenders += [
+                f"{module.relative_to(SRC)}:{node.lineno} {node.name}({argument.arg})"
+                for argument in arguments
+                if isinstance(argument.annotation, ast.Name)
+                and argument.annotation.id in SESSION_DEPENDENCIES
+            ]
+    assert not offenders, "\n".join(offenders)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Intercom
 from entryphone.security.secretbox import SecretBox, SecretBoxError
 from tests.support import seed
@@ -61,7 +62,7 @@ def test_rotation_moves_every_secret_to_the_new_key(settings: Settings) -> None:
             "sip_credentials": {"server": "sip.example.net", "port": 5060, "login": seed.unique("rot"),
                                 "password": "sip-pass"},
         }  # fmt: skip
-        return (await intercoms.create(session, context.secrets, fields)).id
+        return (await intercoms.create(session, context.secrets, IntercomChanges.model_validate(fields))).id
 
     intercom_id = seed.in_session(under_old, create)
     before = stored(settings, intercom_id)

@@ -11,6 +11,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models.call import IntercomCall, IntercomCallDevice
 from tests.support import seed
 
@@ -22,22 +23,24 @@ def intercom(
         record = await intercoms.create(
             session,
             context.secrets,
-            {
-                "title": f"Entrance {login}",
-                "vendor": "2n",
-                "flat_from": flat_from,
-                "flat_to": flat_to,
-                "department": 1,
-                "address": "742 Evergreen Terrace",
-                "status": "installed",
-                "sip_credentials": {
-                    "server": "127.0.0.1",
-                    "port": 5060,
-                    "login": login,
-                    "password": password,
-                },
-                **fields,
-            },
+            IntercomChanges.model_validate(
+                {
+                    "title": f"Entrance {login}",
+                    "vendor": "2n",
+                    "flat_from": flat_from,
+                    "flat_to": flat_to,
+                    "department": 1,
+                    "address": "742 Evergreen Terrace",
+                    "status": "installed",
+                    "sip_credentials": {
+                        "server": "127.0.0.1",
+                        "port": 5060,
+                        "login": login,
+                        "password": password,
+                    },
+                    **fields,
+                }
+            ),
         )
         return record.id
 

@@ -16,6 +16,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.groups import service as groups
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Camera, IntercomGroup, Role
 from tests.api.client import helpers
 from tests.conftest import Api
@@ -171,7 +172,7 @@ def billing_page_intercom(settings: Settings) -> int:
             "group_id": group.id,
             "department": 1,
         }
-        return (await intercoms.create(session, context.secrets, fields)).id
+        return (await intercoms.create(session, context.secrets, IntercomChanges.model_validate(fields))).id
 
     return seed.in_session(settings, work)
 

@@ -67,9 +67,26 @@ def _surface(role: Role):  # type: ignore[no-untyped-def]
     return dependency
 
 
+def _surface_alone(role: Role):  # type: ignore[no-untyped-def]
+    async def dependency(
+        context: Context,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Principal:
+        # Its own short transaction, over before the handler runs: for routes that call a device,
+        # whose commands (fleet/commands.py) own their transactions.
+        async with context.sessions.begin() as session:
+            return await accounts.authenticate(session, bearer_token(authorization), role)
+
+    dependency.__name__ = f"require_{role.value}_alone"
+    return dependency
+
+
 AdminPrincipal = Annotated[Principal, Depends(_surface(Role.admin))]
 BillingPrincipal = Annotated[Principal, Depends(_surface(Role.billing))]
 ResidentPrincipal = Annotated[Principal, Depends(_surface(Role.resident))]
+# The admin resolved without a request session: a route that takes it and no DbSession holds no
+# database connection while it waits on a device (the client's is api/client/deps.py CallerAlone).
+AdminAlone = Annotated[Principal, Depends(_surface_alone(Role.admin))]
 
 
 class ClientKind(StrEnum):
@@ -90,7 +107,7 @@ class ClientDevice:
 MAX_UUID_LENGTH = 191
 
 
-async def _client_device(
+async def client_device(
     x_client: Annotated[str | None, Header(alias="X-Client")] = None,
     x_uuid: Annotated[str | None, Header(alias="X-UUID")] = None,
 ) -> ClientDevice:
@@ -114,4 +131,4 @@ async def _client_device(
     return ClientDevice(kind=kind, uuid=uuid)
 
 
-ClientHeaders = Annotated[ClientDevice, Depends(_client_device)]
+ClientHeaders = Annotated[ClientDevice, Depends(client_device)]

@@ -13,6 +13,7 @@ from fastapi import Depends, Query, Response
 from fastapi.responses import StreamingResponse
 
 from entryphone.context import AppContext
+from entryphone.fleet.commands import Check
 from entryphone.fleet.runtime import commands_of
 from entryphone.observability.metrics import SERVICE_NAME as METRICS
 from entryphone.observability.metrics import Metrics
@@ -40,16 +41,19 @@ async def _camera_query(
 CameraParams = Annotated[CameraQuery, Depends(_camera_query)]
 
 
-async def camera_reply(context: AppContext, intercom_id: int, query: CameraQuery) -> Response:
-    """width and height must be a size the panel's camera offers (else 422 on both)."""
+async def camera_reply(
+    context: AppContext, intercom_id: int, query: CameraQuery, check: Check | None = None
+) -> Response:
+    """width and height must be a size the panel's camera offers (else 422 on both). `check` runs in
+    the command's read transaction, before the panel is asked (the caller holds no session)."""
     commands = commands_of(context)
     fps, width, height = query.fps, query.width, query.height
     if fps is None:
-        frame = await commands.snapshot(intercom_id, width, height)
+        frame = await commands.snapshot(intercom_id, width, height, check=check)
         return Response(
             content=frame.data, media_type=frame.content_type, headers={"Cache-Control": "no-store"}
         )
-    opened = commands.video(intercom_id, fps, width, height)
+    opened = commands.video(intercom_id, fps, width, height, check=check)
     stream = await opened.__aenter__()  # errors (offline panel, no camera) surface before the 200
 
     metrics: Metrics | None = context.services.get(METRICS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,7 @@ async def update_flat_lines(
     intercom_id: int,
     flat_number: int | None,
     flat_id: int | None,
-    flags: Mapping[str, bool],
+    flags: flats.LineFlags,
     log_extra: Any = None,
 ) -> FlatView:
     """Set the given line flags (keys of flats.LINE_FLAGS) of a flat named by number xor record id."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from entryphone.errors import ValidationFailed
 from entryphone.groups import repository as groups_repository
 from entryphone.groups import service as groups
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Camera, Intercom, IntercomGroup
 from entryphone.security.secretbox import SecretBox
 
@@ -60,7 +62,7 @@ async def create_intercom(
     session: AsyncSession,
     secrets: SecretBox,
     actor: Principal,
-    fields: Mapping[str, Any],
+    fields: IntercomChanges,
     group: GroupRef,
     *,
     log_extra: Any = None,
@@ -78,7 +80,7 @@ async def create_intercom(
     group_id = await _group_id(session, group)
     with _renamed({"group_id": "group_external_id"} if group.group_external_id is not None else {}):
         intercom = await intercoms.create(
-            session, secrets, {**fields, "group_id": group_id}, source=SOURCE_CREATED
+            session, secrets, fields.but(group_id=group_id), source=SOURCE_CREATED
         )
     await audit.record(
         session,
@@ -103,8 +105,28 @@ class Replacement:
     new_serial_number: str | None = None
 
 
+@dataclass(frozen=True)
+class OnvifCredentials:
+    """The camera's ONVIF account (write-only: stored encrypted, reported as installed)."""
+
+    login: str
+    password: str
+    port: int | None = None
+    path: str | None = None
+
+    def stored(self) -> str:
+        """The JSON kept encrypted (fields left out are not stored)."""
+        fields = {"login": self.login, "password": self.password, "port": self.port, "path": self.path}
+        return json.dumps({key: value for key, value in fields.items() if value is not None}, sort_keys=True)
+
+
+class _Onvif(Enum):
+    UNCHANGED = "unchanged"
+
+
 # An object sets ONVIF credentials, None removes them, ONVIF_UNCHANGED leaves them as they are.
-ONVIF_UNCHANGED: Any = object()
+ONVIF_UNCHANGED = _Onvif.UNCHANGED
+OnvifChange = OnvifCredentials | None | Literal[_Onvif.UNCHANGED]
 
 
 async def update_intercom(
@@ -114,10 +136,10 @@ async def update_intercom(
     *,
     intercom_id: int | None,
     mac: str | None,
-    changes: Mapping[str, Any],
+    changes: IntercomChanges,
     group: GroupRef,
     replacement: Replacement,
-    onvif_credentials: Any = ONVIF_UNCHANGED,
+    onvif_credentials: OnvifChange = ONVIF_UNCHANGED,
     log_extra: Any = None,
 ) -> Intercom:
     """changes: title, department, flat_from, flat_to, external_id, model, force_flats_removal.
@@ -125,7 +147,7 @@ async def update_intercom(
     The intercom is row-locked first, so concurrent PATCHes apply one after the other and each audit
     entry's `before` is what the previous one left.
     """
-    changes = dict(changes)
+    extra: dict[str, object] = {}
     replacing = replacement.new_mac is not None or replacement.new_serial_number is not None
     _check_update_rules(group, replacement, replacing)
     intercom = await identify.for_change(session, intercom_id=intercom_id, mac=mac)
@@ -134,19 +156,19 @@ async def update_intercom(
 
     renames: dict[str, str] = {}
     if group.group_id is not None or group.group_external_id is not None:
-        changes["group_id"] = await _group_id(session, group)
+        extra["group_id"] = await _group_id(session, group)
         if group.group_external_id is not None:
             renames["group_id"] = "group_external_id"
     if replacing:
-        changes["model"] = replacement.model
+        extra["model"] = replacement.model
         if replacement.new_mac is not None:
-            changes["mac"] = identify.mac_field("new_mac", replacement.new_mac)
+            extra["mac"] = identify.mac_field("new_mac", replacement.new_mac)
             renames["mac"] = "new_mac"
         if replacement.new_serial_number is not None:
-            changes["serial_number"] = replacement.new_serial_number
+            extra["serial_number"] = replacement.new_serial_number
             renames["serial_number"] = "new_serial_number"
     with _renamed(renames):
-        await intercoms.update(session, secrets, intercom, changes)
+        await intercoms.update(session, secrets, intercom, changes.but(**extra) if extra else changes)
     if replacing:
         intercom.source = SOURCE_REPLACED
     if onvif_credentials is not ONVIF_UNCHANGED:
@@ -256,7 +278,7 @@ async def _onvif_installed(session: AsyncSession, intercom: Intercom) -> bool:
 
 
 async def _store_onvif(
-    session: AsyncSession, secrets: SecretBox, intercom: Intercom, credentials: Mapping[str, Any] | None
+    session: AsyncSession, secrets: SecretBox, intercom: Intercom, credentials: OnvifCredentials | None
 ) -> None:
     """Encrypt the credentials onto the intercom's camera, creating the camera record if it has none."""
     camera = await cameras.get_any(session, intercom.camera_id) if intercom.camera_id else None
@@ -264,11 +286,11 @@ async def _store_onvif(
         if credentials is None:
             return
         camera = await cameras.create(
-            session, secrets, {"name": intercom.title, "group_id": intercom.group_id}
+            session, secrets, cameras.CameraChanges(name=intercom.title, group_id=intercom.group_id)
         )
-        await intercoms.update(session, secrets, intercom, {"camera_id": camera.id})
+        await intercoms.update(session, secrets, intercom, IntercomChanges(camera_id=camera.id))
     camera.onvif_credentials_encrypted = (
-        None if credentials is None else secrets.encrypt(json.dumps(dict(credentials), sort_keys=True))
+        None if credentials is None else secrets.encrypt(credentials.stored())
     )
 
 

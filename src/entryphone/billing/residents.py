@@ -30,8 +30,8 @@ class SyncItem:
     flat: int
     intercom_id: int | None = None
     intercom_external_id: str | None = None
-    # Only the permissions (keys of flats.PERMISSIONS) the caller sent; others keep their value.
-    permissions: Mapping[str, bool] = field(default_factory=dict)
+    # Only the permissions the caller sent (not None); others keep their value.
+    permissions: flats.Permissions = field(default_factory=flats.Permissions)
     landline_number: str | None = None
 
 

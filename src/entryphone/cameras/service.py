@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone import vocabulary
 from entryphone.cameras import repository
+from entryphone.changes import Changes
 from entryphone.db.base import utcnow
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.groups import repository as groups_repository
@@ -19,6 +19,24 @@ from entryphone.security.secretbox import SecretBox
 
 STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
 MAX_URL_LENGTH = 2048
+
+
+class StreamChanges(Changes):
+    type: str
+    url: str
+    status: str | None = None
+    bitrate: int | None = None
+    resolution: str | None = None
+    output_rate: int | None = None
+
+
+class CameraChanges(Changes):
+    """A camera's fields as sent; `streams`, when sent, replaces the camera's streams as a whole."""
+
+    name: str | None = None
+    group_id: int | None = None
+    status: str | None = None  # active | inactive
+    streams: list[StreamChanges] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,32 +64,32 @@ async def get_any(session: AsyncSession, camera_id: int) -> Camera | None:
     return await repository.get(session, camera_id)
 
 
-async def create(session: AsyncSession, secrets: SecretBox, fields: Mapping[str, Any]) -> Camera:
-    """fields: name (required), group_id, status (active | inactive), streams [{type, url, status,
-    bitrate, resolution, output_rate}]."""
-    await _validate(session, fields)
-    camera = Camera(
-        name=fields["name"], group_id=fields.get("group_id"), status=fields.get("status") or "active"
-    )
+async def create(session: AsyncSession, secrets: SecretBox, fields: CameraChanges) -> Camera:
+    """A camera: name required, status active unless given, its streams if sent."""
+    await _validate(session, fields, creating=True)
+    assert fields.name is not None  # _validate requires it
+    camera = Camera(name=fields.name, group_id=fields.group_id, status=fields.status or "active")
     session.add(camera)
     await session.flush()
-    if fields.get("streams"):
-        _add_streams(session, secrets, camera, fields["streams"])
+    if fields.streams:
+        _add_streams(session, secrets, camera, fields.streams)
         await session.flush()
     return camera
 
 
-async def update(
-    session: AsyncSession, secrets: SecretBox, camera: Camera, changes: Mapping[str, Any]
-) -> Camera:
+async def update(session: AsyncSession, secrets: SecretBox, camera: Camera, changes: CameraChanges) -> Camera:
     """Partial update; `streams`, when sent, replaces the camera's streams as a whole."""
-    await _validate(session, changes)
-    for name in ("name", "group_id", "status"):
-        if name in changes and (changes[name] is not None or name == "group_id"):
-            setattr(camera, name, changes[name])
-    if "streams" in changes:
+    await _validate(session, changes, creating=False)
+    sent = changes.sent
+    if changes.name is not None:
+        camera.name = changes.name
+    if "group_id" in sent:
+        camera.group_id = changes.group_id
+    if changes.status is not None:
+        camera.status = changes.status
+    if "streams" in sent:
         await repository.delete_streams(session, camera.id)
-        _add_streams(session, secrets, camera, changes["streams"] or [])
+        _add_streams(session, secrets, camera, changes.streams or [])
     await session.flush()
     return camera
 
@@ -106,55 +124,50 @@ async def views(session: AsyncSession, secrets: SecretBox, cameras: Sequence[Cam
 
 
 def _add_streams(
-    session: AsyncSession, secrets: SecretBox, camera: Camera, streams: Sequence[Mapping[str, Any]]
+    session: AsyncSession, secrets: SecretBox, camera: Camera, streams: Sequence[StreamChanges]
 ) -> None:
     for stream in streams:
         session.add(
             CameraStream(
                 camera_id=camera.id,
-                type=stream["type"],
-                status=stream.get("status") or "active",
-                url_encrypted=secrets.encrypt(stream["url"]),
-                bitrate=stream.get("bitrate"),
-                resolution=stream.get("resolution"),
-                output_rate=stream.get("output_rate"),
+                type=stream.type,
+                status=stream.status or "active",
+                url_encrypted=secrets.encrypt(stream.url),
+                bitrate=stream.bitrate,
+                resolution=stream.resolution,
+                output_rate=stream.output_rate,
             )
         )
 
 
-async def _validate(session: AsyncSession, fields: Mapping[str, Any]) -> None:
+async def _validate(session: AsyncSession, fields: CameraChanges, *, creating: bool) -> None:
     errors: dict[str, list[str]] = {}
-    if "name" in fields and not fields["name"]:
+    if (creating or "name" in fields.sent) and not fields.name:
         errors["name"] = ["The name field is required."]
-    group_id = fields.get("group_id")
-    if group_id is not None and await groups_repository.get(session, group_id) is None:
+    if fields.group_id is not None and await groups_repository.get(session, fields.group_id) is None:
         errors["group_id"] = ["The selected group_id is invalid."]
-    status = fields.get("status")
-    if status is not None and status not in ("active", "inactive"):
+    if fields.status is not None and fields.status not in ("active", "inactive"):
         errors["status"] = ["The status must be active or inactive (delete a camera with DELETE)."]
     seen_types: set[str] = set()
-    for index, stream in enumerate(fields.get("streams") or ()):
+    for index, stream in enumerate(fields.streams or ()):
         path = f"streams.{index}"
-        if stream.get("type") not in vocabulary.keys(vocabulary.STREAM_TYPES):
+        if stream.type not in vocabulary.keys(vocabulary.STREAM_TYPES):
             errors[f"{path}.type"] = ["The type must be low or high."]
-        elif stream["type"] in seen_types:
-            errors[f"{path}.type"] = [f"The camera already has a {stream['type']} stream."]
+        elif stream.type in seen_types:
+            errors[f"{path}.type"] = [f"The camera already has a {stream.type} stream."]
         else:
-            seen_types.add(stream["type"])
-        if stream.get("status") is not None and stream["status"] not in vocabulary.keys(
-            vocabulary.STREAM_STATUSES
-        ):
+            seen_types.add(stream.type)
+        if stream.status is not None and stream.status not in vocabulary.keys(vocabulary.STREAM_STATUSES):
             errors[f"{path}.status"] = ["The status must be active or inactive."]
-        url_error = _url_problem(stream.get("url"))
+        url_error = _url_problem(stream.url)
         if url_error:
             errors[f"{path}.url"] = [url_error]
     if errors:
         raise ValidationFailed(errors)
 
 
-def _url_problem(url: object) -> str | None:
-    if not isinstance(url, str) or not url:
-        return "The url field is required."
+def _url_problem(url: str) -> str | None:
+    """What the schema's length bound cannot say: no spaces, a stream scheme and a host."""
     if len(url) > MAX_URL_LENGTH or any(char.isspace() for char in url):
         return f"The url must be at most {MAX_URL_LENGTH} characters without spaces."
     try:

@@ -216,8 +216,9 @@ async def _device_action(intercom_id: IdPath, work: Any) -> str | None:
 async def open_door(
     request: Request, intercom_id: IdPath, operator: CurrentOperator, session: DbSession, context: Context
 ) -> Response:
+    await session.commit()  # the command owns its transactions: none stays open across the device call
     failure = await _device_action(
-        intercom_id, admin_devices.open_door(intercom_id, operator.principal, context, session, None)
+        intercom_id, admin_devices.open_door(intercom_id, operator.principal, context)
     )
     if failure is None:
         return redirect(f"/intercoms/{intercom_id}", done="door")
@@ -228,8 +229,9 @@ async def open_door(
 async def sync_keys(
     request: Request, intercom_id: IdPath, operator: CurrentOperator, session: DbSession, context: Context
 ) -> Response:
+    await session.commit()
     failure = await _device_action(
-        intercom_id, admin_devices.sync_keys(intercom_id, operator.principal, context, session)
+        intercom_id, admin_devices.sync_keys(intercom_id, operator.principal, context)
     )
     if failure is None:
         return redirect(f"/intercoms/{intercom_id}", done="sync")
@@ -241,9 +243,10 @@ async def snapshot(
     intercom_id: IdPath, operator: CurrentOperator, session: DbSession, context: Context
 ) -> Response:
     """One camera frame through the admin API's snapshot handler (the page refreshes it)."""
+    await session.commit()
     try:
         return await admin_devices.snapshot(
-            intercom_id, operator.principal, context, session, CameraQuery(fps=None, width=640, height=None)
+            intercom_id, operator.principal, context, CameraQuery(fps=None, width=640, height=None)
         )
     except DeviceError as error:
         return Response(

@@ -18,6 +18,7 @@ from entryphone.groups import repository as groups_repository
 from entryphone.groups import service as groups
 from entryphone.intercoms import repository as intercoms_repository
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.keys import service as keys
 from entryphone.models import Account, Intercom, Role
 from entryphone.security.secretbox import SecretBox, SecretBoxError
@@ -116,7 +117,9 @@ async def seed(
             }
             info = await onboarding.probe(access, fields)
             fields.update(onboarding.facts(info, fields, None))
-            intercom = await intercoms.create(session, secrets, fields, source="manual")
+            intercom = await intercoms.create(
+                session, secrets, IntercomChanges.model_validate(fields), source="manual"
+            )
             intercom.device_info = onboarding.device_info_record(info)
             flat = await flats.get_flat_by_number(session, intercom.id, RESIDENT_FLAT)
             await flats.attach_resident(session, flat, resident.id, source="admin")
@@ -125,7 +128,7 @@ async def seed(
             # `--panel-port` changed since the data was made (or the emulator's state directory, which
             # keeps the panels' credentials, was removed): the intercom follows the panel just started.
             live = await intercoms.get_live(session, intercom.id, for_update=True)
-            changes = {"ip": "127.0.0.1", "port": port, "login": panel.login, "password": panel.password}
+            changes = IntercomChanges(ip="127.0.0.1", port=port, login=panel.login, password=panel.password)
             intercom = await intercoms.update(session, secrets, live, changes)
         made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
 

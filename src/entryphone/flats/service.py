@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone import vocabulary
+from entryphone.changes import Changes
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import repository
 from entryphone.matrix import MAX_FLAT
@@ -149,14 +149,12 @@ async def attach_resident(
     account_id: int,
     *,
     source: str = "admin",
-    permissions: Mapping[str, bool] | None = None,
+    permissions: Permissions | None = None,
     landline_number: str | None = None,
     path: str = "account_id",
 ) -> FlatResident:
     """Attach a resident account to a flat (idempotent; given permissions are applied either way).
-
-    `permissions` takes any of PERMISSIONS. 422 at `path` when the account is not a resident.
-    """
+    422 at `path` when the account is not a resident."""
     account = await repository.get_account(session, account_id)
     if account is None or account.role != Role.resident.value:
         raise ValidationFailed.one(path, "The selected user is not a resident.")
@@ -164,7 +162,8 @@ async def attach_resident(
     if resident is None:
         resident = FlatResident(flat_id=flat.id, account_id=account_id, source=source)
         session.add(resident)
-    update_permissions(resident, permissions or {})
+    if permissions is not None:
+        update_permissions(resident, permissions)
     if landline_number is not None:
         resident.landline_number = landline_number
     await session.flush()
@@ -188,32 +187,46 @@ async def get_resident(session: AsyncSession, flat: IntercomFlat, account_id: in
     return resident
 
 
-def update_permissions(resident: FlatResident, changes: Mapping[str, bool]) -> None:
-    """Apply per-user permissions (keys of PERMISSIONS); unknown keys are a programming error."""
-    for name, value in changes.items():
-        if name not in PERMISSIONS:
-            raise KeyError(name)
-        setattr(resident, name, bool(value))
+class Permissions(Changes):
+    """A resident's permissions in a flat to set (None leaves one as it is)."""
+
+    is_open_door_key: bool | None = None
+    is_open_door_code: bool | None = None
+    is_open_door_app: bool | None = None
+    is_open_door_face: bool | None = None
+    is_restricted_live: bool | None = None
+    is_restricted_archive: bool | None = None
 
 
-def update_line_flags(
-    intercom: Intercom, flat: IntercomFlat, flags: Mapping[str, bool | None]
-) -> IntercomFlat:
-    """Switch the flat's call lines (keys of LINE_FLAGS; None leaves a flag as it is). Switching on a
-    line the intercom's connection type does not ring is 422 on that flag."""
+def update_permissions(resident: FlatResident, changes: Permissions) -> None:
+    """Apply the permissions given (None leaves one as it is)."""
+    for name in PERMISSIONS:
+        if (value := getattr(changes, name)) is not None:
+            setattr(resident, name, value)
+
+
+class LineFlags(Changes):
+    """The flat's call lines to switch (None leaves a flag as it is)."""
+
+    is_smartphone_sip_line_available: bool | None = None
+    is_landline_sip_line_available: bool | None = None
+    is_analog_line_available: bool | None = None
+
+
+def update_line_flags(intercom: Intercom, flat: IntercomFlat, flags: LineFlags) -> IntercomFlat:
+    """Switch the flat's call lines. Switching on a line the intercom's connection type does not
+    ring is 422 on that flag."""
+    wanted = {name: value for name in LINE_FLAGS if (value := getattr(flags, name)) is not None}
     lines = SCHEME_LINES.get(intercom.connection_type or "")
     errors = {
         name: [f"The {intercom.connection_type} connection type has no such line; {name} must be false."]
-        for name, value in flags.items()
+        for name, value in wanted.items()
         if value and lines is not None and name not in lines
     }
     if errors:
         raise ValidationFailed(errors)
-    for name, value in flags.items():
-        if name not in LINE_FLAGS:
-            raise KeyError(name)
-        if value is not None:
-            setattr(flat, name, value)
+    for name, value in wanted.items():
+        setattr(flat, name, value)
     return flat
 
 
@@ -235,14 +248,29 @@ def can_manage_resistance(intercom: Intercom, flat: IntercomFlat) -> bool:
     )
 
 
-def update_settings(intercom: Intercom, flat: IntercomFlat, changes: Mapping[str, Any]) -> None:
-    """Apply numbers, volumes and resistance thresholds (keys of VOLUME_FIELDS, RESISTANCE_FIELDS,
-    `number`, `landline_number`); a resistance on a flat without an analog matrix line is 422."""
-    if "number" in changes:
-        flat.sip_number = changes["number"]
-    if "landline_number" in changes:
-        flat.landline_number = changes["landline_number"]
-    tuning = {name: changes[name] for name in (*VOLUME_FIELDS, *RESISTANCE_FIELDS) if name in changes}
+class FlatSettings(Changes):
+    """Numbers, volumes and resistance thresholds of a flat, as sent (None: the intercom's default)."""
+
+    number: str | None = None
+    landline_number: str | None = None
+    panel_system_volumes: int | None = None
+    handset_ring_analog_volumes: int | None = None
+    handset_talk_analog_volumes: int | None = None
+    panel_talk_analog_volumes: int | None = None
+    panel_talk_mobile_volumes: int | None = None
+    gail_panel_micro_mobile_volumes: int | None = None
+    answer_resistance: int | None = None
+    quiescent_resistance: int | None = None
+
+
+def update_settings(intercom: Intercom, flat: IntercomFlat, changes: FlatSettings) -> None:
+    """Apply the settings sent; a resistance on a flat without an analog matrix line is 422."""
+    sent = changes.sent
+    if "number" in sent:
+        flat.sip_number = changes.number
+    if "landline_number" in sent:
+        flat.landline_number = changes.landline_number
+    tuning = {name: getattr(changes, name) for name in (*VOLUME_FIELDS, *RESISTANCE_FIELDS) if name in sent}
     if not tuning:
         return
     resistance_set = [name for name in RESISTANCE_FIELDS if tuning.get(name) is not None]

@@ -1,14 +1,18 @@
 """Human-waited device commands (open door, snapshot, live video, restart, config backup, calls).
 
-Each command reads what it needs in a short transaction of its own, then calls the driver with the
-short command timeout: never a device call inside an open transaction. The transactions of a
-command live here; the domain services they call never commit.
+Each command reads what it needs (and checks who may ask, through the caller's `check`) in a short
+transaction of its own, then calls the driver with the short command timeout: never a device call
+inside an open transaction, and the routes that call them hold no session (their auth resolves in
+its own short transaction: api/deps.py). The transactions of a command live here; the domain
+services they call never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.context import AppContext
 from entryphone.devices.driver import DeviceDriver, VideoStream
@@ -17,6 +21,7 @@ from entryphone.doors import service as doors
 from entryphone.doors.service import DoorOpener
 from entryphone.errors import Conflict, EntryphoneError
 from entryphone.fleet.access import DeviceAccess
+from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models import Intercom
@@ -24,6 +29,12 @@ from entryphone.models.door_open import DoorOpenRequest
 
 # The door relay of a panel: 2N panels wire the lock to switch 1 unless configured otherwise.
 DOOR_SWITCH = 1
+
+# What a caller checks before the device is reached, run in the command's first short transaction
+# (e.g. "the resident may watch this camera"); it raises NotFound / ValidationFailed to refuse.
+Check = Callable[[AsyncSession], Awaitable[object]]
+# Finds the intercom to open, checking the caller's right to open it, in that same transaction.
+FindDoor = Callable[[AsyncSession], Awaitable[IntercomConnection]]
 
 
 class FleetCommands:
@@ -37,8 +48,10 @@ class FleetCommands:
     def supports(self, vendor: str) -> bool:
         return self.access.has_driver(vendor)
 
-    async def _intercom(self, intercom_id: int) -> Intercom:
-        async with self.context.sessions() as session:
+    async def _intercom(self, intercom_id: int, check: Check | None = None) -> Intercom:
+        async with self.context.sessions() as session:  # reads only: closed (rolled back) at once
+            if check is not None:
+                await check(session)
             return await intercoms.get_live(session, intercom_id)
 
     def _driver(self, intercom: IntercomConnection) -> DeviceDriver:
@@ -50,24 +63,43 @@ class FleetCommands:
         return await self._driver(intercom).open_door(DOOR_SWITCH, float(seconds) if seconds else None)
 
     async def snapshot(
-        self, intercom_id: int, width: int | None = None, height: int | None = None
+        self,
+        intercom_id: int,
+        width: int | None = None,
+        height: int | None = None,
+        *,
+        check: Check | None = None,
     ) -> Snapshot:
-        intercom = await self._intercom(intercom_id)
+        intercom = await self._intercom(intercom_id, check)
         return await self._driver(intercom).snapshot(width, height)
 
     @asynccontextmanager
     async def video(
-        self, intercom_id: int, fps: int, width: int | None = None, height: int | None = None
+        self,
+        intercom_id: int,
+        fps: int,
+        width: int | None = None,
+        height: int | None = None,
+        *,
+        check: Check | None = None,
     ) -> AsyncIterator[VideoStream]:
-        intercom = await self._intercom(intercom_id)
+        intercom = await self._intercom(intercom_id, check)
         async with self._driver(intercom).stream_video(fps, width, height) as stream:
             yield stream
 
     async def restart(self, intercom_id: int) -> None:
         await self._driver(await self._intercom(intercom_id)).restart()
 
-    async def config_backup(self, intercom_id: int) -> bytes:
-        return await self._driver(await self._intercom(intercom_id)).config_backup()
+    async def config_backup(self, intercom_id: int) -> tuple[Intercom, bytes]:
+        """The intercom as read before the call (its id names the file) and the panel's XML."""
+        intercom = await self._intercom(intercom_id)
+        return intercom, await self._driver(intercom).config_backup()
+
+    async def sync_keys(self, intercom_id: int) -> None:
+        """Refuse at once what cannot sync (ensure_syncable asks the panel), else sync in the
+        background: the caller answers without waiting for the panel's directory."""
+        await ensure_syncable(self.access, await self._intercom(intercom_id))
+        schedule_sync(self.context, self.access, intercom_id)
 
     async def answer_call(self, intercom_id: int, session: int | None = None) -> int:
         return await self._driver(await self._intercom(intercom_id)).answer_call(session)
@@ -79,17 +111,18 @@ class FleetCommands:
 async def open_door_recorded(
     context: AppContext,
     opener: DoorOpener | None,
-    intercom: IntercomConnection,
+    find: FindDoor,
     *,
     account_id: int,
     device_uuid: str | None,
 ) -> DoorOpenRequest:
-    """Open `intercom`'s door through `opener`, recorded: the request is committed before the
-    device is called, the outcome after it, each in a short transaction of its own (the caller's
-    transaction must be over: nothing it holds may wait on the device). Raises Conflict (no driver,
-    or the opener cannot reach this intercom) or DeviceError (the device failed); the request is
-    recorded either way."""
+    """Open the door `find` names (and may refuse) through `opener`, recorded: the intercom is found
+    and the request committed in one short transaction before the device is called, the outcome
+    in another after it (the caller holds no transaction: nothing may wait on the device). Raises
+    what `find` raises (nothing recorded), Conflict (no driver, or the opener cannot reach this
+    intercom) or DeviceError (the device failed); once found, the request is recorded either way."""
     async with context.sessions.begin() as session:
+        intercom = await find(session)
         request = await doors.record_request(
             session, intercom, account_id=account_id, device_uuid=device_uuid
         )

@@ -7,12 +7,22 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.changes import Changes
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.groups import repository
 from entryphone.groups.repository import GroupCounts
 from entryphone.models import IntercomGroup
 
 FULL_PRETTY_SEPARATOR = ", "
+
+
+class GroupChanges(Changes):
+    """A partial update of a group: only the fields sent change (None clears parent and external id)."""
+
+    name: str | None = None
+    parent_id: int | None = None
+    is_house: bool | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,21 +61,21 @@ async def create(
     return group
 
 
-async def update(session: AsyncSession, group: IntercomGroup, changes: dict[str, object]) -> IntercomGroup:
-    """Apply a partial update; `changes` holds only the fields the caller sent."""
-    if "parent_id" in changes:
-        parent_id = changes["parent_id"]
-        if parent_id is not None:
-            assert isinstance(parent_id, int)
-            await _ensure_valid_parent(session, group.id, parent_id)
-        group.parent_id = parent_id  # type: ignore[assignment]
-    if "external_id" in changes and changes["external_id"] is not None:
-        external_id = changes["external_id"]
-        assert isinstance(external_id, str)
-        await _ensure_external_id_free(session, external_id, group.id)
-    for field in ("name", "is_house", "external_id"):
-        if field in changes:
-            setattr(group, field, changes[field])
+async def update(session: AsyncSession, group: IntercomGroup, changes: GroupChanges) -> IntercomGroup:
+    """Apply a partial update: only the fields sent in `changes` change."""
+    sent = changes.sent
+    if "parent_id" in sent:
+        if changes.parent_id is not None:
+            await _ensure_valid_parent(session, group.id, changes.parent_id)
+        group.parent_id = changes.parent_id
+    if changes.external_id is not None:
+        await _ensure_external_id_free(session, changes.external_id, group.id)
+    if "external_id" in sent:
+        group.external_id = changes.external_id
+    if changes.name is not None:  # a name cannot be cleared
+        group.name = changes.name
+    if changes.is_house is not None:
+        group.is_house = changes.is_house
     await session.flush()
     return group
 

@@ -1,12 +1,13 @@
 """Rules of intercoms: create, partial update, soft delete. Never commits.
 
-`fields` / `changes` map field names of the admin intercom object to already-typed values
-(see `FIELDS`); the service checks every semantic rule and raises ValidationFailed with dot paths.
+Create and update take `IntercomChanges` (intercoms/changes.py), typed and bounded by the API's
+request schema; the service checks the rules that span fields, need the vocabulary or need the
+database, and raises ValidationFailed with dot paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import service as flats
 from entryphone.groups import repository as groups_repository
 from entryphone.intercoms import repository
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.intercoms.connection import ConnectionRow
 from entryphone.intercoms.identity import normalize_mac, normalize_serial
 from entryphone.models import Intercom
@@ -35,22 +37,12 @@ MAX_DURATION = 3600
 MAX_DTMF = 16
 MAX_FLAT_OFFSET = 99_999
 
-# Every field create/update understands. `name` is the billing spelling of `title`;
-# `force_flats_removal` allows removing flats that still hold keys or residents.
-FIELDS = frozenset(
-    {
-        "title", "name", "vendor", "model", "serial_number", "mac", "external_id", "group_id", "camera_id",
-        "status", "department", "department_type", "department_name", "address", "flat_from", "flat_to",
-        "flat_offset", "collecting_keys", "door_open_time_general", "sip_credentials", "sip_options",
-        "is_crossbar_switchers_enabled", "switch", "connection_type", "commutators_count", "matrix",
-        "schema", "ip", "port", "login", "password", "force_flats_removal", "tls_fingerprint",
-        "tls_allow_self_signed",
-    }
-)  # fmt: skip
+# The columns a change sets as sent (title, vendor, model, serial number and MAC are set apart: the
+# service normalises them first). `schema_` is the change's name of the `schema` column.
 _PLAIN = (
     "external_id", "department", "department_type", "department_name", "address", "flat_offset",
     "collecting_keys", "door_open_time_general", "is_crossbar_switchers_enabled", "switch",
-    "connection_type", "commutators_count", "schema", "ip", "port", "login", "group_id", "camera_id",
+    "connection_type", "commutators_count", "ip", "port", "login", "group_id", "camera_id",
     "status", "tls_fingerprint", "tls_allow_self_signed",
 )  # fmt: skip
 
@@ -73,29 +65,28 @@ async def require_live_connection(session: AsyncSession, intercom_id: int) -> Co
 
 
 async def create(
-    session: AsyncSession, secrets: SecretBox, fields: Mapping[str, Any], *, source: str = "manual"
+    session: AsyncSession, secrets: SecretBox, fields: IntercomChanges, *, source: str = "manual"
 ) -> Intercom:
     """Create an intercom (status `empty` unless given). Requires title (or name) and vendor; creates
     the flat records of flat_from..flat_to. `source` records who created it (manual, auto, ...)."""
-    fields = dict(fields)
     errors: dict[str, list[str]] = {}
-    if not (fields.get("title") or fields.get("name")):
+    if not (fields.title or fields.name):
         errors["title"] = ["The title field is required."]
-    if not fields.get("vendor"):
+    if not fields.vendor:
         errors["vendor"] = ["The vendor field is required."]
-    if errors:
+    if errors or fields.vendor is None:
         raise ValidationFailed(errors)
-    intercom = Intercom(title="", vendor=fields["vendor"], status="empty", source=source)
+    intercom = Intercom(title="", vendor=fields.vendor, status="empty", source=source)
     await _apply(session, secrets, intercom, fields, creating=True)
     return intercom
 
 
 async def update(
-    session: AsyncSession, secrets: SecretBox, intercom: Intercom, changes: Mapping[str, Any]
+    session: AsyncSession, secrets: SecretBox, intercom: Intercom, changes: IntercomChanges
 ) -> Intercom:
-    """Partial update: only the keys present in `changes` change. Get the intercom with
+    """Partial update: only the fields sent in `changes` change. Get the intercom with
     `get_live(..., for_update=True)` first so concurrent updates never lose one another's changes."""
-    await _apply(session, secrets, intercom, dict(changes), creating=False)
+    await _apply(session, secrets, intercom, changes, creating=False)
     return intercom
 
 
@@ -126,33 +117,40 @@ def is_password_installed(intercom: Intercom) -> bool:
 
 
 async def _apply(
-    session: AsyncSession, secrets: SecretBox, intercom: Intercom, changes: dict[str, Any], *, creating: bool
+    session: AsyncSession, secrets: SecretBox, intercom: Intercom, changes: IntercomChanges, *, creating: bool
 ) -> None:
-    unknown = set(changes) - FIELDS
-    if unknown:
-        raise ValueError(f"unknown intercom fields: {sorted(unknown)}")
-    if changes.get("name") and not changes.get("title"):
-        changes["title"] = changes["name"]
-    changes.pop("name", None)
+    sent = changes.sent
+    if changes.name and not changes.title:
+        changes = changes.but(title=changes.name)
+        sent = changes.sent
     exclude_id = None if creating else intercom.id
     errors: dict[str, list[str]] = {}
 
     def fail(path: str, message: str) -> None:
         errors.setdefault(path, []).append(message)
 
-    if "title" in changes and not (isinstance(changes["title"], str) and changes["title"].strip()):
-        fail("title", "The title field is required.")
-    vendor = changes.get("vendor", intercom.vendor)
-    if "vendor" in changes and not vocabulary.is_known_vendor(vendor):
+    # The values stored as sent, but for those the rules normalise below (title, model, MAC, serial).
+    values: dict[str, Any] = {name: getattr(changes, name) for name in (*_PLAIN, "vendor") if name in sent}
+    if "schema_" in sent:
+        values["schema"] = changes.schema_
+    if "title" in sent:
+        if changes.title is None or not changes.title.strip():
+            fail("title", "The title field is required.")
+        else:
+            values["title"] = changes.title.strip()
+    vendor = changes.vendor if changes.vendor is not None else intercom.vendor
+    if "vendor" in sent and (changes.vendor is None or not vocabulary.is_known_vendor(changes.vendor)):
         fail("vendor", "The selected vendor is invalid.")
-    if changes.get("model") is not None and vocabulary.is_known_vendor(vendor):
-        model = vocabulary.canonical_model(vendor, changes["model"])
+    if "model" in sent:
+        values["model"] = changes.model
+    if changes.model is not None and vocabulary.is_known_vendor(vendor):
+        model = vocabulary.canonical_model(vendor, changes.model)
         if model is None:
             fail("model", f"The model is not supported by the vendor {vendor}.")
-        changes["model"] = model
+        values["model"] = model
     elif (
         not creating
-        and "model" not in changes
+        and "model" not in sent
         and vendor != intercom.vendor
         and intercom.model is not None
         and vocabulary.is_known_vendor(vendor)
@@ -161,16 +159,15 @@ async def _apply(
         # A model of the old vendor would make the intercom inconsistent (and refuse later changes):
         # the caller names the new vendor's model, or sends "model": null to clear it.
         fail("model", f"The model field is required when the vendor changes (a model of {vendor}).")
-    await _check_identity(session, intercom, changes, vendor, exclude_id, fail)
+    await _check_identity(session, intercom, changes, values, vendor, exclude_id, fail)
     await _check_links(session, changes, exclude_id, fail)
-    _check_plain(changes, fail)
+    _check_choices(changes, fail)
     _check_sip(changes, fail)
     if errors:
         raise ValidationFailed(errors)
 
-    for name in ("title", "vendor", "model", "serial_number", "mac", *_PLAIN):
-        if name in changes:
-            setattr(intercom, name, changes[name].strip() if name == "title" else changes[name])
+    for name, value in values.items():
+        setattr(intercom, name, value)
     _apply_secrets(secrets, intercom, changes)
     if creating:
         session.add(intercom)
@@ -179,9 +176,9 @@ async def _apply(
         set_committed_value(intercom, "is_online", False)
         set_committed_value(intercom, "last_seen_at", None)
 
-    if "matrix" in changes:
-        intercom.matrix = await _validated_matrix(session, intercom, changes["matrix"])  # typed elements
-    elif intercom.matrix and (triggers := [name for name in _MATRIX_TRIGGERS if name in changes]):
+    if "matrix" in sent:
+        intercom.matrix = await _validated_matrix(session, intercom, changes.matrix)  # typed elements
+    elif intercom.matrix and (triggers := [name for name in _MATRIX_TRIGGERS if name in sent]):
         # The stored matrix must still hold after a move, a switch or a count change; its faults are
         # the sent field's (a billing group move cannot name matrix.0.items.0.0).
         try:
@@ -191,15 +188,15 @@ async def _apply(
             raise ValidationFailed(
                 {triggers[0]: [f"The stored matrix does not allow it: {m}" for m in _messages(failed)]}
             ) from failed
-    if "flat_from" in changes or "flat_to" in changes:
+    if "flat_from" in sent or "flat_to" in sent:
         await flats.sync_flat_range(
             session,
             intercom,
-            changes.get("flat_from", intercom.flat_from),
-            changes.get("flat_to", intercom.flat_to),
-            force=bool(changes.get("force_flats_removal")),
+            changes.flat_from if "flat_from" in sent else intercom.flat_from,
+            changes.flat_to if "flat_to" in sent else intercom.flat_to,
+            force=bool(changes.force_flats_removal),
         )
-    if changes.get("connection_type") is not None:
+    if changes.connection_type is not None:
         await flats.apply_connection_type(session, intercom)
     await session.flush()
 
@@ -231,134 +228,118 @@ async def _validated_matrix(
 async def _check_identity(
     session: AsyncSession,
     intercom: Intercom,
-    changes: dict[str, Any],
+    changes: IntercomChanges,
+    values: dict[str, Any],
     vendor: str,
     exclude_id: int | None,
     fail: Fail,
 ) -> None:
     """The unique rules (MAC; vendor + serial number; external_id), checked whichever of their fields
-    the body sends: a clash is reported on a field that was sent, never left to the database."""
-    if changes.get("mac") is not None:
+    the body sends: a clash is reported on a field that was sent, never left to the database. The
+    normalised MAC and serial number go into `values`."""
+    sent = changes.sent
+    if "mac" in sent:
+        values["mac"] = changes.mac
+    if changes.mac is not None:
         try:
-            changes["mac"] = normalize_mac(changes["mac"])
+            values["mac"] = normalize_mac(changes.mac)
         except ValueError as exc:
             fail("mac", str(exc))
         else:
-            if await repository.live_with_mac(session, changes["mac"], exclude_id) is not None:
+            if await repository.live_with_mac(session, values["mac"], exclude_id) is not None:
                 fail("mac", "The mac has already been taken by another intercom.")
     serial_ok = True
-    if changes.get("serial_number") is not None:
+    if "serial_number" in sent:
+        values["serial_number"] = changes.serial_number
+    if changes.serial_number is not None:
         try:
-            changes["serial_number"] = normalize_serial(changes["serial_number"])
+            values["serial_number"] = normalize_serial(changes.serial_number)
         except ValueError as exc:
             fail("serial_number", str(exc))
             serial_ok = False
-    serial = changes.get("serial_number", intercom.serial_number)
-    vendor_changed = "vendor" in changes and vendor != intercom.vendor
+    serial = values["serial_number"] if "serial_number" in sent else intercom.serial_number
+    vendor_changed = "vendor" in sent and vendor != intercom.vendor
     if (
         serial_ok
         and serial is not None
-        and ("serial_number" in changes or vendor_changed)
+        and ("serial_number" in sent or vendor_changed)
         and await repository.live_with_serial(session, vendor, serial, exclude_id) is not None
     ):
-        field = "serial_number" if "serial_number" in changes else "vendor"
+        field = "serial_number" if "serial_number" in sent else "vendor"
         fail(field, f"The serial_number {serial} has already been taken by another {vendor} intercom.")
-    external_id = changes.get("external_id")
+    external_id = changes.external_id
     if external_id is not None and await repository.with_external_id(session, external_id, exclude_id):
         fail("external_id", "The external_id has already been taken.")
 
 
 async def _check_links(
-    session: AsyncSession, changes: dict[str, Any], exclude_id: int | None, fail: Fail
+    session: AsyncSession, changes: IntercomChanges, exclude_id: int | None, fail: Fail
 ) -> None:
-    if changes.get("group_id") is not None:
-        group = await groups_repository.get(session, changes["group_id"])
+    if changes.group_id is not None:
+        group = await groups_repository.get(session, changes.group_id)
         if group is None:
             fail("group_id", "The selected group_id is invalid.")
         elif not group.is_house:
             fail("group_id", "Intercoms can be placed only in a house group (is_house).")
-    if changes.get("camera_id") is not None:
-        camera = await cameras.get_any(session, changes["camera_id"])
+    if changes.camera_id is not None:
+        camera = await cameras.get_any(session, changes.camera_id)
         if camera is None or camera.status == "deleted":
             fail("camera_id", "The selected camera_id is invalid.")
         elif await repository.live_with_camera(session, camera.id, exclude_id) is not None:
             fail("camera_id", "The camera already belongs to another intercom.")
 
 
-def _check_plain(changes: dict[str, Any], fail: Fail) -> None:
-    def in_range(name: str, low: int, high: int) -> None:
-        value = changes.get(name)
-        if value is not None and not low <= value <= high:
-            fail(name, f"The {name} must be between {low} and {high}.")
-
-    in_range("department", 1, MAX_DEPARTMENT)
-    in_range("door_open_time_general", 1, MAX_DOOR_OPEN_TIME)
-    in_range("flat_offset", 0, MAX_FLAT_OFFSET)
-    in_range("commutators_count", 0, matrices.MAX_COMMUTATORS)
-    in_range("port", 1, 65535)
+def _check_choices(changes: IntercomChanges, fail: Fail) -> None:
+    """Values that must be words of the vocabulary (their type and length the schema checked)."""
     choices = {
-        "department_type": vocabulary.DEPARTMENT_TYPES,
-        "connection_type": vocabulary.CONNECTION_TYPES,
-        "schema": vocabulary.DEVICE_SCHEMAS,
+        "department_type": (changes.department_type, vocabulary.DEPARTMENT_TYPES),
+        "connection_type": (changes.connection_type, vocabulary.CONNECTION_TYPES),
+        "schema": (changes.schema_, vocabulary.DEVICE_SCHEMAS),
     }
-    for name, allowed in choices.items():
-        if changes.get(name) is not None and changes[name] not in vocabulary.keys(allowed):
+    for name, (value, allowed) in choices.items():
+        if value is not None and value not in vocabulary.keys(allowed):
             fail(name, f"The selected {name} is invalid.")
-    if changes.get("switch") is not None and vocabulary.switch_type(changes["switch"]) is None:
+    if changes.switch is not None and vocabulary.switch_type(changes.switch) is None:
         fail("switch", "The selected switch is invalid.")
-    if "status" in changes and changes["status"] not in vocabulary.SETTABLE_INTERCOM_STATUSES:
+    if "status" in changes.sent and changes.status not in vocabulary.SETTABLE_INTERCOM_STATUSES:
         allowed_statuses = ", ".join(sorted(vocabulary.SETTABLE_INTERCOM_STATUSES))
         fail("status", f"The status must be one of {allowed_statuses} (delete with DELETE).")
 
 
-def _check_sip(changes: dict[str, Any], fail: Fail) -> None:
-    credentials = changes.get("sip_credentials")
-    if credentials is not None:
-        for part in ("server", "port", "login", "password"):
-            if credentials.get(part) in (None, ""):
-                fail(f"sip_credentials.{part}", f"The sip_credentials.{part} field is required.")
-        port = credentials.get("port")
-        if isinstance(port, int) and not 1 <= port <= 65535:
-            fail("sip_credentials.port", "The sip_credentials.port must be between 1 and 65535.")
-    options = changes.get("sip_options")
-    if options is not None:
-        dtmf = options.get("dtmf")
-        if dtmf is not None:
-            if len(dtmf) > MAX_DTMF:
-                fail("sip_options.dtmf", f"At most {MAX_DTMF} DTMF codes.")
-            seen: set[int] = set()
-            for index, item in enumerate(dtmf):
-                if item["id"] in seen:
-                    fail(f"sip_options.dtmf.{index}.id", f"The relay id {item['id']} appears twice.")
-                seen.add(item["id"])
-        for name in ("talk_duration", "ring_duration"):
-            value = options.get(name)
-            if value is not None and not 1 <= value <= MAX_DURATION:
-                fail(f"sip_options.{name}", f"The sip_options.{name} must be between 1 and {MAX_DURATION}.")
+def _check_sip(changes: IntercomChanges, fail: Fail) -> None:
+    """A relay named twice among the DTMF codes (each item's bounds the schema checked)."""
+    options = changes.sip_options
+    if options is not None and options.dtmf is not None:
+        seen: set[int] = set()
+        for index, item in enumerate(options.dtmf):
+            if item.id in seen:
+                fail(f"sip_options.dtmf.{index}.id", f"The relay id {item.id} appears twice.")
+            seen.add(item.id)
 
 
-def _apply_secrets(secrets: SecretBox, intercom: Intercom, changes: dict[str, Any]) -> None:
-    if "sip_credentials" in changes:
-        credentials = changes["sip_credentials"]
+def _apply_secrets(secrets: SecretBox, intercom: Intercom, changes: IntercomChanges) -> None:
+    sent = changes.sent
+    if "sip_credentials" in sent:
+        credentials = changes.sip_credentials
         if credentials is None:
             intercom.sip_server = intercom.sip_port = intercom.sip_login = None
             intercom.sip_password_encrypted = None
         else:
-            intercom.sip_server = credentials["server"]
-            intercom.sip_port = credentials["port"]
-            intercom.sip_login = credentials["login"]
-            intercom.sip_password_encrypted = secrets.encrypt(credentials["password"])
-    if "sip_options" in changes:
+            intercom.sip_server = credentials.server
+            intercom.sip_port = credentials.port
+            intercom.sip_login = credentials.login
+            intercom.sip_password_encrypted = secrets.encrypt(credentials.password)
+    if "sip_options" in sent:
         # null clears every option; otherwise sent keys merge, a key sent as null clears that key
         # and {} changes nothing.
-        sent = changes["sip_options"]
-        if sent is None:
+        options = changes.sip_options
+        if options is None:
             intercom.sip_options = None
         else:
-            merged = {**(intercom.sip_options or {}), **sent}
+            merged = {**(intercom.sip_options or {}), **options.model_dump(exclude_unset=True)}
             intercom.sip_options = {key: value for key, value in merged.items() if value is not None} or None
-    if "password" in changes:
-        password = changes["password"]
+    if "password" in sent:
+        password = changes.password
         intercom.password_encrypted = secrets.encrypt(password) if password else None
 
 

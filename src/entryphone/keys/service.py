@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.changes import Changes
 from entryphone.errors import NotFound, ValidationFailed
 from entryphone.flats import repository as flats_repository
 from entryphone.keys import repository
@@ -93,24 +94,32 @@ async def add_keys(
     return keys
 
 
+class KeyBinding(Changes):
+    """What a key is rebound to: the flat record and/or the resident (None unbinds), as sent."""
+
+    flat_id: int | None = None
+    account_id: int | None = None
+
+
 async def update_key(
     session: AsyncSession,
     intercom: Intercom,
     key: IntercomKey,
-    changes: dict[str, int | None],
+    changes: KeyBinding,
 ) -> IntercomKey:
     """Rebind a key: `flat_id` (a flat of this intercom, or None) and/or `account_id` (a resident, or
-    None). A `main` key stays with its user (422 on `user_id`)."""
+    None), as sent. A `main` key stays with its user (422 on `user_id`)."""
     errors: dict[str, list[str]] = {}
-    flat_id = changes.get("flat_id", key.flat_id)
-    account_id = changes.get("account_id", key.account_id)
-    if "account_id" in changes and key.type == "main" and account_id != key.account_id:
+    sent = changes.sent
+    flat_id = changes.flat_id if "flat_id" in sent else key.flat_id
+    account_id = changes.account_id if "account_id" in sent else key.account_id
+    if "account_id" in sent and key.type == "main" and account_id != key.account_id:
         errors["user_id"] = ["A main key cannot be taken from its user."]
     await _check_binding(
         session,
         intercom,
-        flat_id if "flat_id" in changes else None,
-        account_id if "account_id" in changes else None,
+        flat_id if "flat_id" in sent else None,
+        account_id if "account_id" in sent else None,
         errors,
     )
     if errors:

@@ -181,7 +181,7 @@ async def choose_flat(
     row = await residents.own_row(session, account_id, intercom_id)
     if row.key_id is not None:
         key = await keys.get_key(session, intercom_id, row.key_id)
-        await keys.update_key(session, intercom, key, {"flat_id": flat.id})
+        await keys.update_key(session, intercom, key, keys.KeyBinding(flat_id=flat.id))
     row.registration_status = residents.CONFIRMED
     row.flat_id = flat.id
     await session.flush()

@@ -11,6 +11,7 @@ from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.flats import service as flats
 from entryphone.intercoms import service as intercoms
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.pushes import PushHub, hub_of
 from tests.support import seed
 from tests.support.server import RunningServer
@@ -38,9 +39,11 @@ def intercom(
             "status": "installed",
         }
         if with_camera:
-            camera = await cameras.create(session, context.secrets, {"name": f"{title} camera"})
+            camera = await cameras.create(
+                session, context.secrets, cameras.CameraChanges(name=f"{title} camera")
+            )
             fields["camera_id"] = camera.id
-        record = await intercoms.create(session, context.secrets, fields)
+        record = await intercoms.create(session, context.secrets, IntercomChanges.model_validate(fields))
         return record.id
 
     return seed.in_session(settings, work)
@@ -49,7 +52,7 @@ def intercom(
 def attach(settings: Settings, intercom_id: int, flat: int, account_id: int, **permissions: bool) -> None:
     async def work(session: AsyncSession, _context: AppContext) -> None:
         record = await flats.get_flat_by_number(session, intercom_id, flat)
-        await flats.attach_resident(session, record, account_id, permissions=permissions)
+        await flats.attach_resident(session, record, account_id, permissions=flats.Permissions(**permissions))
 
     seed.in_session(settings, work)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.config import Settings
 from entryphone.context import AppContext
@@ -13,7 +14,7 @@ from entryphone.errors import Conflict, DeviceUnavailable
 from entryphone.fleet.commands import open_door_recorded
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
-from entryphone.models import Role
+from entryphone.models import Intercom, Role
 from tests.api.client import helpers
 from tests.support import seed
 
@@ -52,13 +53,15 @@ async def test_outcomes_are_recorded(
     resident = seed.account(settings, Role.resident)
     context = AppContext.build(settings)
     try:
-        async with context.sessions() as session:
-            intercom = await intercoms.get_live(session, intercom_id)
+
+        async def found(session: AsyncSession) -> Intercom:
+            return await intercoms.get_live(session, intercom_id)
+
         if raises is None:
-            await open_door_recorded(context, opener, intercom, account_id=resident.id, device_uuid="p")
+            await open_door_recorded(context, opener, found, account_id=resident.id, device_uuid="p")
         else:
             with pytest.raises(raises):
-                await open_door_recorded(context, opener, intercom, account_id=resident.id, device_uuid="p")
+                await open_door_recorded(context, opener, found, account_id=resident.id, device_uuid="p")
         async with context.sessions() as session:
             request = await doors.latest(session, intercom_id)
         assert request is not None and request.status == status and request.finished_at is not None

@@ -75,7 +75,9 @@ async def list_cameras(
 async def create_camera(
     body: CameraCreateIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> CameraOut:
-    camera = await service.create(session, context.secrets, body.model_dump(exclude_unset=True))
+    camera = await service.create(
+        session, context.secrets, service.CameraChanges.model_validate(body.model_dump(exclude_unset=True))
+    )
     return await _out(session, context, camera)
 
 
@@ -91,7 +93,12 @@ async def update_camera(
     camera: IdPath, body: CameraUpdateIn, _admin: AdminPrincipal, session: DbSession, context: Context
 ) -> CameraOut:
     record = await service.get_live(session, camera)
-    await service.update(session, context.secrets, record, body.model_dump(exclude_unset=True))
+    await service.update(
+        session,
+        context.secrets,
+        record,
+        service.CameraChanges.model_validate(body.model_dump(exclude_unset=True)),
+    )
     return await _out(session, context, record)
 
 

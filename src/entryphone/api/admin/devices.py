@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from entryphone.api.deps import AdminPrincipal, Context, DbSession
+from entryphone.api.deps import AdminAlone, AdminPrincipal, Context, DbSession
 from entryphone.api.formatting import iso
 from entryphone.api.pagination import Page, PageParams, build_page, page_params, paginate
 from entryphone.api.streaming import IMAGE_RESPONSES, CameraParams, camera_reply
@@ -17,8 +17,7 @@ from entryphone.db.base import utcnow
 from entryphone.errors import NotFound
 from entryphone.fleet import status as fleet_status
 from entryphone.fleet.commands import open_door_recorded
-from entryphone.fleet.keysync import ensure_syncable, schedule_sync
-from entryphone.fleet.runtime import access_of, commands_of
+from entryphone.fleet.runtime import commands_of
 from entryphone.fleet.status import device_status
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
@@ -56,18 +55,13 @@ class _AdminDoor:
     summary="Open the door (administrator)",
 )
 async def open_door(
-    intercom: IdPath,
-    admin: AdminPrincipal,
-    context: Context,
-    session: DbSession,
-    body: OpenDoorIn | None = None,
+    intercom: IdPath, admin: AdminAlone, context: Context, body: OpenDoorIn | None = None
 ) -> Response:
-    record = await intercoms.require_live_connection(session, intercom)
-    await session.commit()  # no transaction stays open across the device call
+    # No request session: the command's own short transactions surround the device call.
     await open_door_recorded(
         context,
         _AdminDoor(context, body.duration if body else None),
-        record,
+        lambda session: intercoms.require_live_connection(session, intercom),
         account_id=admin.account_id,
         device_uuid=None,
     )
@@ -80,22 +74,12 @@ async def open_door(
     responses=IMAGE_RESPONSES,
     summary="A camera frame (JPEG), or an MJPEG stream with ?fps=",
 )
-async def snapshot(
-    intercom: IdPath,
-    _admin: AdminPrincipal,
-    context: Context,
-    session: DbSession,
-    camera: CameraParams,
-) -> Response:
-    await intercoms.get_live(session, intercom)
-    await session.commit()
+async def snapshot(intercom: IdPath, _admin: AdminAlone, context: Context, camera: CameraParams) -> Response:
     return await camera_reply(context, intercom, camera)
 
 
 @router.post("/{intercom:int}/restart", status_code=204, response_class=Response, summary="Restart the panel")
-async def restart(intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession) -> Response:
-    await intercoms.get_live(session, intercom)
-    await session.commit()
+async def restart(intercom: IdPath, _admin: AdminAlone, context: Context) -> Response:
     await commands_of(context).restart(intercom)
     return Response(status_code=204)
 
@@ -106,12 +90,8 @@ async def restart(intercom: IdPath, _admin: AdminPrincipal, context: Context, se
     responses={200: {"content": {"application/xml": {}}}},
     summary="Download the panel's configuration",
 )
-async def config_backup(
-    intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession
-) -> Response:
-    record = await intercoms.get_live(session, intercom)
-    await session.commit()
-    data = await commands_of(context).config_backup(intercom)
+async def config_backup(intercom: IdPath, _admin: AdminAlone, context: Context) -> Response:
+    record, data = await commands_of(context).config_backup(intercom)
     filename = f"intercom-{record.id}-config.xml"
     return Response(
         content=data,
@@ -126,14 +106,8 @@ async def config_backup(
     response_class=Response,
     summary="Push keys and codes to the panel",
 )
-async def sync_keys(
-    intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession
-) -> Response:
-    record = await intercoms.get_live(session, intercom)
-    access = access_of(context)
-    await session.commit()
-    await ensure_syncable(access, record)
-    schedule_sync(context, access, intercom)
+async def sync_keys(intercom: IdPath, _admin: AdminAlone, context: Context) -> Response:
+    await commands_of(context).sync_keys(intercom)
     return Response(status_code=204)
 
 

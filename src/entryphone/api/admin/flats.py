@@ -210,16 +210,11 @@ async def update_flat(
     before = audit.row_state(target)
     sent = body.model_dump(exclude_unset=True)
     service.update_line_flags(
-        record, target, {name: sent[name] for name in service.LINE_FLAGS if sent.get(name) is not None}
+        record, target, service.LineFlags.model_validate(body.model_dump(include=set(service.LINE_FLAGS)))
     )
+    settings = set(service.FlatSettings.model_fields)
     service.update_settings(
-        record,
-        target,
-        {
-            name: value
-            for name, value in sent.items()
-            if name in ("number", "landline_number", *service.VOLUME_FIELDS, *service.RESISTANCE_FIELDS)
-        },
+        record, target, service.FlatSettings.model_validate({k: v for k, v in sent.items() if k in settings})
     )
     for index, account_id in enumerate(body.users_to_attach or []):
         await service.attach_resident(
@@ -290,10 +285,7 @@ async def update_flat_user(
     target = await service.get_flat(session, record.id, flat)
     resident = await service.get_resident(session, target, user)
     before = audit.row_state(resident)
-    service.update_permissions(
-        resident,
-        {name: value for name, value in body.model_dump(exclude_unset=True).items() if value is not None},
-    )
+    service.update_permissions(resident, service.Permissions.model_validate(body.model_dump()))
     await session.flush()
     changes = audit.state_changes(before, audit.row_state(resident))
     await _audit_flat(session, admin, record, target, "intercom_flat.user_updated", changes)

@@ -105,12 +105,9 @@ async def update_group(
     group: IdPath, body: GroupUpdate, _admin: AdminPrincipal, session: DbSession
 ) -> GroupOut:
     record = await service.get(session, group)
-    changes = body.model_dump(exclude_unset=True)
-    if changes.get("name", "") is None:
-        changes.pop("name")  # name cannot be cleared
-    if changes.get("is_house", False) is None:
-        changes.pop("is_house")
-    await service.update(session, record, changes)
+    await service.update(
+        session, record, service.GroupChanges.model_validate(body.model_dump(exclude_unset=True))
+    )
     return await _out(session, record)
 
 

@@ -28,6 +28,7 @@ from entryphone.audit import service as audit
 from entryphone.fleet import onboarding
 from entryphone.fleet.runtime import access_of
 from entryphone.intercoms import service
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.intercoms.identity import normalize_mac
 from entryphone.intercoms.service import MAX_DTMF
 from entryphone.matrix import MAX_COMMUTATORS, MAX_FLAT, MatrixElement, build_matrix, repeated_flats
@@ -129,12 +130,16 @@ class IntercomFieldsIn(RequestBody):
     tls_fingerprint: TlsFingerprint | None = None
     tls_allow_self_signed: Bool | None = None
 
-    def changes(self) -> dict[str, Any]:
+    def sent(self) -> dict[str, Any]:
         """The fields the client sent, by wire name (a null the body may send clears the field)."""
         sent = self.model_dump(exclude_unset=True, by_alias=True)
         if "matrix" in sent and sent["matrix"] is not None:
             sent["matrix"] = [MatrixElement(**element.model_dump()) for element in self.matrix or []]
         return sent
+
+    def changes(self) -> IntercomChanges:
+        """What the intercoms service applies: the fields sent, as typed (and bounded) here."""
+        return IntercomChanges.model_validate(self.sent())
 
 
 class IntercomCreateIn(IntercomFieldsIn):
@@ -184,17 +189,17 @@ async def list_intercoms(
 async def create_intercom(
     body: IntercomCreateIn, admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
-    changes = body.changes()
+    sent, changes = body.sent(), body.changes()
     info = None
-    if onboarding.wants_probe(access_of(context), changes, None):
+    if onboarding.wants_probe(access_of(context), sent, None):
         # Every rule is checked before any device is contacted (dry run, rolled back), and nothing
         # stays open across the probe.
         async with session.begin_nested() as dry_run:
             await service.create(session, context.secrets, changes, source="manual")
             await dry_run.rollback()
         await session.commit()
-        info = await onboarding.probe(access_of(context), changes)
-        changes.update(onboarding.facts(info, changes, None))
+        info = await onboarding.probe(access_of(context), sent)
+        changes = changes.but(**onboarding.facts(info, sent, None))
     intercom = await service.create(session, context.secrets, changes, source="manual")
     if info is not None:
         intercom.device_info = onboarding.device_info_record(info)
@@ -232,17 +237,17 @@ async def show_intercom(
 async def update_intercom(
     intercom: IdPath, body: IntercomFieldsIn, admin: AdminPrincipal, session: DbSession, context: Context
 ) -> IntercomOut:
-    changes = body.changes()
+    sent, changes = body.sent(), body.changes()
     info = None
     current = await service.get_live(session, intercom)
-    if onboarding.wants_probe(access_of(context), changes, current):
+    if onboarding.wants_probe(access_of(context), sent, current):
         async with session.begin_nested() as dry_run:  # every rule first, then the device
             await service.update(session, context.secrets, current, changes)
             await dry_run.rollback()
         await session.refresh(current)  # the rollback expired what the dry run changed
         await session.commit()
-        info = await onboarding.probe(access_of(context), changes, current)
-        changes.update(onboarding.facts(info, changes, current))
+        info = await onboarding.probe(access_of(context), sent, current)
+        changes = changes.but(**onboarding.facts(info, sent, current))
     record = await service.get_live(session, intercom, for_update=True)
     before = audit.row_state(record)
     await service.update(session, context.secrets, record, changes)

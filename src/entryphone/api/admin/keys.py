@@ -126,12 +126,10 @@ async def update_key(
     key = await service.get_key(session, record.id, intercom_key)
     before = audit.row_state(key)
     sent = body.model_dump(exclude_unset=True)
-    changes: dict[str, int | None] = {}
-    if "flat" in sent:
-        changes["flat_id"] = sent["flat"]
-    if "user_id" in sent:
-        changes["account_id"] = sent["user_id"]
-    await service.update_key(session, record, key, changes)
+    binding = service.KeyBinding.model_validate(
+        {name: sent[wire] for wire, name in (("flat", "flat_id"), ("user_id", "account_id")) if wire in sent}
+    )
+    await service.update_key(session, record, key, binding)
     trail = audit.state_changes(before, audit.row_state(key))
     if trail:
         await audit.record(

@@ -8,6 +8,7 @@ from entryphone.api.billing.schemas import FlatLinesUpdate, FlatOut, FlatPropert
 from entryphone.api.deps import BillingPrincipal, DbSession
 from entryphone.billing import flat_lines
 from entryphone.billing.flat_lines import FlatView
+from entryphone.flats.service import LineFlags
 
 router = APIRouter(tags=["billing: flats"])
 
@@ -32,7 +33,7 @@ def flat_out(view: FlatView) -> FlatOut:
 
 @router.patch("/intercom-flats", response_model=FlatOut, summary="Update the call lines of an intercom flat")
 async def update_intercom_flat(body: FlatLinesUpdate, actor: BillingPrincipal, session: DbSession) -> FlatOut:
-    flags = {name: value for name in LINE_FIELDS if (value := getattr(body, name)) is not None}
+    flags = LineFlags.model_validate(body.model_dump(include=set(LINE_FIELDS)))
     view = await flat_lines.update_flat_lines(
         session,
         actor,

@@ -20,8 +20,9 @@ from entryphone.api.billing.schemas import (
 from entryphone.api.deps import BillingPrincipal, Context, DbSession
 from entryphone.api.types import MAX_ID, Text
 from entryphone.billing import intercoms
-from entryphone.billing.intercoms import GroupRef, Replacement
+from entryphone.billing.intercoms import GroupRef, OnvifCredentials, Replacement
 from entryphone.errors import ValidationFailed
+from entryphone.intercoms.changes import IntercomChanges
 from entryphone.models import Intercom
 
 router = APIRouter(prefix="/intercoms", tags=["billing: intercoms"])
@@ -70,19 +71,21 @@ async def detail_out(session: DbSession, intercom: Intercom) -> IntercomDetailOu
 async def create_intercom(
     body: IntercomCreate, actor: BillingPrincipal, context: Context, session: DbSession
 ) -> IntercomOut:
-    fields = body.model_dump(
-        include={
-            "name",
-            "vendor",
-            "model",
-            "serial_number",
-            "mac",
-            "department",
-            "flat_from",
-            "flat_to",
-            "external_id",
-        },
-        exclude_none=True,
+    fields = IntercomChanges.model_validate(
+        body.model_dump(
+            include={
+                "name",
+                "vendor",
+                "model",
+                "serial_number",
+                "mac",
+                "department",
+                "flat_from",
+                "flat_to",
+                "external_id",
+            },
+            exclude_none=True,
+        )
     )
     intercom = await intercoms.create_intercom(
         session,
@@ -99,17 +102,18 @@ async def create_intercom(
 async def update_intercom(
     body: IntercomUpdate, actor: BillingPrincipal, context: Context, session: DbSession
 ) -> IntercomDetailOut:
-    changes: dict[str, Any] = {
+    sent: dict[str, Any] = {
         name: value for name in UPDATE_FIELDS if (value := getattr(body, name)) is not None
     }
     if body.title is not None and body.name is not None and body.title != body.name:
         raise ValidationFailed.one("name", "The name field is an alias of title: send one of them.")
     if (title := body.title if body.title is not None else body.name) is not None:
-        changes["title"] = title
-    onvif: Any = intercoms.ONVIF_UNCHANGED
+        sent["title"] = title
+    changes = IntercomChanges.model_validate(sent)
+    onvif: intercoms.OnvifChange = intercoms.ONVIF_UNCHANGED
     if "onvif_credentials" in body.model_fields_set:
         credentials = body.onvif_credentials
-        onvif = None if credentials is None else credentials.model_dump(exclude_none=True)
+        onvif = None if credentials is None else OnvifCredentials(**credentials.model_dump())
     intercom = await intercoms.update_intercom(
         session,
         context.secrets,

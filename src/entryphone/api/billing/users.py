@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from entryphone.api.billing.schemas import SyncItem, UserIntercomsManage
 from entryphone.api.deps import BillingPrincipal, DbSession
 from entryphone.billing import residents
+from entryphone.flats.service import Permissions
 
 router = APIRouter(tags=["billing: residents"])
 
@@ -25,7 +26,7 @@ def sync_item(item: SyncItem) -> residents.SyncItem:
         flat=item.flat,
         intercom_id=item.intercom_id,
         intercom_external_id=item.intercom_external_id,
-        permissions={name: value for name in PERMISSION_FIELDS if (value := getattr(item, name)) is not None},
+        permissions=Permissions.model_validate(item.model_dump(include=set(PERMISSION_FIELDS))),
         landline_number=item.landline_number,
     )
 

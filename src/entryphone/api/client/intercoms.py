@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.api.client import views
-from entryphone.api.client.deps import Publisher, Resident
+from entryphone.api.client.deps import CallerAlone, Publisher, Resident
 from entryphone.api.client.schemas import FlatChoice, IdsBody, IntercomOut, IntercomUpdate, RegistrationOut
 from entryphone.api.deps import Context, DbSession
 from entryphone.api.pagination import Page, PageParams, build_page, page_params
@@ -116,13 +117,18 @@ async def choose_flat(
 
 
 @router.post("/{intercom:int}/open-door", status_code=204, response_class=Response, summary="Open the door")
-async def open_door(intercom: IdPath, caller: Resident, session: DbSession, context: Context) -> Response:
-    record = await residents.require_permitted_connection(
-        session, caller.account_id, intercom, "is_open_door_app"
-    )
-    await session.commit()  # no transaction stays open across the device call
+async def open_door(intercom: IdPath, caller: CallerAlone, context: Context) -> Response:
+    # No request session: the command's own short transactions surround the device call.
     opener = context.services.get(doors.SERVICE_NAME)
-    await open_door_recorded(context, opener, record, account_id=caller.account_id, device_uuid=caller.device)
+    await open_door_recorded(
+        context,
+        opener,
+        lambda session: residents.require_permitted_connection(
+            session, caller.account_id, intercom, "is_open_door_app"
+        ),
+        account_id=caller.account_id,
+        device_uuid=caller.device,
+    )
     return Response(status_code=204)
 
 
@@ -132,14 +138,9 @@ async def open_door(intercom: IdPath, caller: Resident, session: DbSession, cont
     responses=IMAGE_RESPONSES,
     summary="A frame from the intercom's camera (JPEG), or a live MJPEG stream with ?fps=",
 )
-async def snapshot(
-    intercom: IdPath,
-    caller: Resident,
-    session: DbSession,
-    context: Context,
-    camera: CameraParams,
-) -> Response:
-    await residents.require_confirmed(session, caller.account_id, intercom)
-    await residents.require_live_view(session, caller.account_id, intercom)
-    await session.commit()  # no transaction stays open across the device call
-    return await camera_reply(context, intercom, camera)
+async def snapshot(intercom: IdPath, caller: CallerAlone, context: Context, camera: CameraParams) -> Response:
+    async def may_watch(session: AsyncSession) -> None:
+        await residents.require_confirmed(session, caller.account_id, intercom)
+        await residents.require_live_view(session, caller.account_id, intercom)
+
+    return await camera_reply(context, intercom, camera, may_watch)
