@@ -18,6 +18,7 @@ adopts the call the first one opened (same intercom and flat, still ringing, wit
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,8 @@ ANSWERED = "answered"
 ENDED = "ended"
 MISSED = "missed"
 REJECTED = "rejected"
+
+CALL_STATUSES = (RING, ANSWERED, ENDED, MISSED, REJECTED)
 
 # Device states within a call.
 RINGING = "ringing"
@@ -417,6 +420,83 @@ async def end(
 
 async def forget(session: AsyncSession, account_id: int, intercom_ids: Sequence[int]) -> None:
     await repository.forget(session, account_id, intercom_ids)
+
+
+# -- the admin's call log ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    account_id: int
+    login: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A device the call was offered to and what it did: ringing (it rang, or rings), silent (its
+    schedule kept it quiet), declined, answered."""
+
+    resident: Person
+    device_uuid: str
+    state: str
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    call: IntercomCall
+    flat: int | None  # the flat number; None for an unknown flat or a flat removed since
+    offered: list[Offered]
+    answered_by: Person | None
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds talked: from the answer to the end of an answered call that ended."""
+        if self.call.started_at is None or self.call.ended_at is None:
+            return None
+        return max(0, round((self.call.ended_at - self.call.started_at).total_seconds()))
+
+
+def intercom_log_query(
+    intercom_id: int,
+    *,
+    flat: int | None = None,
+    status: str | None = None,
+    end_reason: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[IntercomCall]:
+    """Every call of an intercom, newest first, for the paginator; `since`/`until` bound `rang_at`."""
+    return repository.intercom_query(
+        intercom_id, flat=flat, status=status, end_reason=end_reason, since=since, until=until
+    )
+
+
+async def log_entries(session: AsyncSession, page: Sequence[IntercomCall]) -> list[LogEntry]:
+    """One page of calls with their flat numbers, the devices they were offered to and who answered:
+    three statements for the whole page."""
+    offered: dict[int, list[Offered]] = {}
+    for row in await repository.offered_to(session, [call.id for call in page]):
+        person = Person(row.account_id, row.login, row.name)
+        offered.setdefault(row.call_id, []).append(Offered(person, row.device_uuid, row.state))
+    flats = await repository.flat_numbers(session, {c.flat_id for c in page if c.flat_id is not None})
+    answerers = await repository.accounts(
+        session, {c.answered_account_id for c in page if c.answered_account_id is not None}
+    )
+    entries = []
+    for call in page:
+        found = answerers.get(call.answered_account_id) if call.answered_account_id is not None else None
+        entries.append(
+            LogEntry(
+                call=call,
+                flat=flats.get(call.flat_id) if call.flat_id is not None else None,
+                offered=offered.get(call.id, []),
+                answered_by=Person(call.answered_account_id, *found)
+                if found is not None and call.answered_account_id is not None
+                else None,
+            )
+        )
+    return entries
 
 
 # -- internals -----------------------------------------------------------------------------------
