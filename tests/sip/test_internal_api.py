@@ -3,6 +3,7 @@ against, whom a call rings, and the call reports (sent here as Kamailio sends th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from typing import Any
@@ -89,6 +90,19 @@ def test_internal_api_needs_the_shared_secret(api: Api, settings: Settings) -> N
         assert anonymous.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401
     with internal(api, settings, secret="wrong") as wrong:
         assert wrong.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401
+    secret = settings.resolved_sip_secret()
+    encoded = base64.b64encode(f"kamailio:{secret}".encode()).decode()
+    for header in (
+        f"Basic {base64.b64encode(f'admin:{secret}'.encode()).decode()}",  # the right secret, another user
+        f"Bearer {encoded}",
+        "Basic !!!not-base64!!!",
+        "Basic",
+        f"Basic {encoded}{'A' * 600}",
+    ):
+        with httpx.Client(base_url=api.url, headers={"Authorization": header}) as client:
+            assert client.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401, header
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"basic {encoded}"}) as lower:
+        assert lower.get("/internal/sip/ha1", params={"user": "x"}).status_code == 404  # let in: no such user
     with api.client() as client:
         assert "/internal/sip/route" not in client.get("/openapi.json").text
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, select
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.models import Account, IntercomFlat
@@ -95,11 +96,19 @@ async def by_sip_call_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def panel_call_to_adopt(
-    session: AsyncSession, intercom_id: int, flat_id: int, since: datetime
-) -> IntercomCall | None:
-    """A call the panel's own event opened for this flat, still ringing, not yet seen over SIP."""
-    return await _ringing(session, intercom_id, flat_id, since, IntercomCall.sip_call_id.is_(None))
+async def insert_call(session: AsyncSession, values: dict[str, Any]) -> int:
+    """A call row without an ORM object (the routing endpoint's path); its id. The timestamps come
+    from the columns' defaults."""
+    return int((await session.execute(_INSERT_CALL, values)).scalar_one())
+
+
+async def insert_devices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(_INSERT_DEVICE, list(rows))
+
+
+_INSERT_CALL = insert(IntercomCall).returning(IntercomCall.id)
+_INSERT_DEVICE = insert(IntercomCallDevice)
 
 
 async def sip_call_to_adopt(
