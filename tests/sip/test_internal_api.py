@@ -3,19 +3,21 @@ against, whom a call rings, and the call reports (sent here as Kamailio sends th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.accounts import service as accounts
 from entryphone.config import Settings
 from entryphone.context import AppContext
 from entryphone.models import Account, Role
+from entryphone.models.resident_device import ResidentDevice
 from tests.conftest import Api
 from tests.sip import helpers
 from tests.sip.conftest import DOMAIN
@@ -89,6 +91,19 @@ def test_internal_api_needs_the_shared_secret(api: Api, settings: Settings) -> N
         assert anonymous.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401
     with internal(api, settings, secret="wrong") as wrong:
         assert wrong.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401
+    secret = settings.resolved_sip_secret()
+    encoded = base64.b64encode(f"kamailio:{secret}".encode()).decode()
+    for header in (
+        f"Basic {base64.b64encode(f'admin:{secret}'.encode()).decode()}",  # the right secret, another user
+        f"Bearer {encoded}",
+        "Basic !!!not-base64!!!",
+        "Basic",
+        f"Basic {encoded}{'A' * 600}",
+    ):
+        with httpx.Client(base_url=api.url, headers={"Authorization": header}) as client:
+            assert client.get("/internal/sip/ha1", params={"user": "x"}).status_code == 401, header
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"basic {encoded}"}) as lower:
+        assert lower.get("/internal/sip/ha1", params={"user": "x"}).status_code == 404  # let in: no such user
     with api.client() as client:
         assert "/internal/sip/route" not in client.get("/openapi.json").text
 
@@ -136,6 +151,48 @@ def test_revoked_tokens_end_the_phone_accounts(api: Api, settings: Settings) -> 
         assert kamailio.get("/internal/sip/ha1", params={"user": login}).status_code == 200
         revoke_all(settings, leaving.id)
         assert kamailio.get("/internal/sip/ha1", params={"user": login}).status_code == 404
+
+
+def test_a_removed_device_or_a_disabled_resident_loses_its_sip_account(
+    api: Api, settings: Settings, panel: int
+) -> None:
+    """Kamailio asks for the HA1 on every REGISTER: once the device or its resident is gone, the
+    phone's next REGISTER (the refresh of its current registration) fails, and no call rings it."""
+    leaving = seed.account(settings, Role.resident)
+    helpers.attach(settings, panel, 7, leaving.id)
+    with (
+        api.client(leaving.token, x_uuid="phone-gone") as gone,
+        api.client(leaving.token, x_uuid="phone-kept") as kept,
+    ):
+        removed = gone.get("/api/v1/sip-account").json()["login"]
+        staying = kept.get("/api/v1/sip-account").json()["login"]
+    with internal(api, settings) as kamailio:
+        assert sorted(route(kamailio, "panel-int-1", "7")["phones"]) == sorted([removed, staying])
+        remove_device(settings, leaving.id, "phone-gone")
+        assert kamailio.get("/internal/sip/ha1", params={"user": removed}).status_code == 404
+        assert kamailio.get("/internal/sip/ha1", params={"user": staying}).status_code == 200
+        assert route(kamailio, "panel-int-1", "7")["phones"] == [staying]
+        disable(settings, leaving.id)
+        assert kamailio.get("/internal/sip/ha1", params={"user": staying}).status_code == 404
+        assert route(kamailio, "panel-int-1", "7")["code"] == 480
+
+
+def remove_device(settings: Settings, account_id: int, uuid: str) -> None:
+    async def work(session: AsyncSession, _context: AppContext) -> None:
+        await session.execute(
+            delete(ResidentDevice).where(ResidentDevice.account_id == account_id, ResidentDevice.uuid == uuid)
+        )
+
+    seed.in_session(settings, work)
+
+
+def disable(settings: Settings, account_id: int) -> None:
+    async def work(session: AsyncSession, _context: AppContext) -> None:
+        account = await session.get(Account, account_id)
+        assert account is not None
+        await accounts.set_active(session, account, False)
+
+    seed.in_session(settings, work)
 
 
 def test_panel_ha1_and_refusals(api: Api, settings: Settings, panel: int) -> None:

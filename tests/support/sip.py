@@ -53,11 +53,25 @@ _taken: set[int] = set()
 _lock = threading.Lock()
 
 
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel hands out to outgoing connections: ours stay below it, or a client
+    socket (the app's, Kamailio's HTTP, PostgreSQL's) can take a port between our check and the bind."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_FLOOR = 10000
+_CEILING = max(_FLOOR + 4096, _ephemeral_floor())
+
+
 def free_block(size: int) -> int:
-    """The first port of `size` consecutive loopback ports free on UDP and TCP (never handed out twice)."""
+    """The first port of `size` consecutive loopback ports free on UDP and TCP (never handed out twice
+    by this process; another process may still bind one first, so starters retry: `_start_retrying`)."""
     with _lock:
         for _ in range(500):
-            base = random.randrange(20000, 60000 - size)
+            base = random.randrange(_FLOOR, _CEILING - size)
             ports = range(base, base + size)
             if not _taken.intersection(ports) and all(_port_free(port) for port in ports):
                 _taken.update(ports)
@@ -105,6 +119,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the port between our check and the start."""
+
+
 @dataclass
 class SipServer:
     """`entryphone sip` running on a free port, reaching the app at `api_port`."""
@@ -118,6 +136,16 @@ class SipServer:
     log: Path = field(init=False)
 
     def start(self) -> None:
+        """Start on a free port; a port another process bound meanwhile means another try."""
+        for attempt in range(3):
+            try:
+                self._start_once()
+                return
+            except PortTaken:
+                if attempt == 2:
+                    raise
+
+    def _start_once(self) -> None:
         self.port = free_block(2)
         self.node = f"test-node-{self.port}"
         self.log = self.workdir / f"kamailio-{self.port}.log"
@@ -139,7 +167,11 @@ class SipServer:
         deadline = time.monotonic() + WAIT
         while not sip_options_ok(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Kamailio did not start; log:\n{self.log.read_text()[-3000:]}")
+                text = self.log.read_text(errors="replace")
+                if "Address already in use" in text:
+                    self.stop()
+                    raise PortTaken(self.port)
+                raise RuntimeError(f"Kamailio did not start; log:\n{text[-3000:]}")
             time.sleep(0.1)
 
     def kamailio_pids(self) -> list[int]:
@@ -183,6 +215,18 @@ class Phone:
         self.seen: list[dict[str, Any]] = []
 
     def start(self, account: str) -> None:
+        """Start with a free block of ports; baresip exiting at once (a port another process bound
+        meanwhile) means another try with another block."""
+        for attempt in range(3):
+            try:
+                self._start_once(account)
+                return
+            except PortTaken:
+                if attempt == 2:
+                    log = (self.dir / "baresip.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"baresip {self.name} exited at start; log:\n{log}") from None
+
+    def _start_once(self, account: str) -> None:
         base = free_block(16)
         sip_port, ctrl_port, rtp = base, base + 4, base + 6
         (self.dir / "config").write_text(
@@ -222,7 +266,9 @@ class Phone:
                 self.sock = socket.create_connection(("127.0.0.1", ctrl_port), timeout=1)
                 break
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                if self.process.poll() is not None:
+                    raise PortTaken(base) from None
+                if time.monotonic() > deadline:
                     raise RuntimeError(f"baresip {self.name} did not start") from None
                 time.sleep(0.05)
         self.sock.settimeout(None)

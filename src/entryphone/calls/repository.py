@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, select
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entryphone.models import Account, IntercomFlat
 from entryphone.models.call import IntercomCall, IntercomCallDevice
 
 
@@ -93,11 +96,19 @@ async def by_sip_call_id(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def panel_call_to_adopt(
-    session: AsyncSession, intercom_id: int, flat_id: int, since: datetime
-) -> IntercomCall | None:
-    """A call the panel's own event opened for this flat, still ringing, not yet seen over SIP."""
-    return await _ringing(session, intercom_id, flat_id, since, IntercomCall.sip_call_id.is_(None))
+async def insert_call(session: AsyncSession, values: dict[str, Any]) -> int:
+    """A call row without an ORM object (the routing endpoint's path); its id. The timestamps come
+    from the columns' defaults."""
+    return int((await session.execute(_INSERT_CALL, values)).scalar_one())
+
+
+async def insert_devices(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(_INSERT_DEVICE, list(rows))
+
+
+_INSERT_CALL = insert(IntercomCall).returning(IntercomCall.id)
+_INSERT_DEVICE = insert(IntercomCallDevice)
 
 
 async def sip_call_to_adopt(
@@ -155,3 +166,83 @@ async def overdue_on_node(session: AsyncSession, node: str, now: datetime) -> li
         .with_for_update()
     )
     return list(result.scalars())
+
+
+# -- the admin's call log -------------------------------------------------------------------------
+
+
+def intercom_query(
+    intercom_id: int,
+    *,
+    flat: int | None,
+    status: str | None,
+    end_reason: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[IntercomCall]:
+    """Every call of an intercom, newest first; `flat` is the flat number in the intercom's numbering."""
+    query = select(IntercomCall).where(IntercomCall.intercom_id == intercom_id)
+    if flat is not None:
+        flats = select(IntercomFlat.id).where(
+            IntercomFlat.intercom_id == intercom_id, IntercomFlat.flat == flat
+        )
+        query = query.where(IntercomCall.flat_id.in_(flats))
+    if status is not None:
+        query = query.where(IntercomCall.status == status)
+    if end_reason is not None:
+        query = query.where(IntercomCall.end_reason == end_reason)
+    if since is not None:
+        query = query.where(IntercomCall.rang_at >= since)
+    if until is not None:
+        query = query.where(IntercomCall.rang_at <= until)
+    return query.order_by(IntercomCall.id.desc())
+
+
+@dataclass(frozen=True)
+class OfferedRow:
+    """One device a call was offered to, with its resident."""
+
+    call_id: int
+    account_id: int
+    login: str
+    name: str
+    device_uuid: str
+    state: str
+
+
+async def offered_to(session: AsyncSession, call_ids: Sequence[int]) -> list[OfferedRow]:
+    if not call_ids:
+        return []
+    rows = await session.execute(
+        select(
+            IntercomCallDevice.call_id,
+            IntercomCallDevice.account_id,
+            Account.login,
+            Account.name,
+            IntercomCallDevice.device_uuid,
+            IntercomCallDevice.state,
+        )
+        .join(Account, Account.id == IntercomCallDevice.account_id)
+        .where(IntercomCallDevice.call_id.in_(list(call_ids)))
+        .order_by(IntercomCallDevice.call_id, IntercomCallDevice.id)
+    )
+    return [OfferedRow(*row) for row in rows.all()]
+
+
+async def flat_numbers(session: AsyncSession, flat_ids: Collection[int]) -> dict[int, int]:
+    if not flat_ids:
+        return {}
+    rows = await session.execute(
+        select(IntercomFlat.id, IntercomFlat.flat).where(IntercomFlat.id.in_(list(flat_ids)))
+    )
+    return {flat_id: number for flat_id, number in rows.all()}
+
+
+async def accounts(session: AsyncSession, account_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """(login, name) of these accounts."""
+    if not account_ids:
+        return {}
+    rows = await session.execute(
+        select(Account.id, Account.login, Account.name).where(Account.id.in_(list(account_ids)))
+    )
+    return {account_id: (login, name) for account_id, login, name in rows.all()}

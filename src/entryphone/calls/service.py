@@ -18,6 +18,7 @@ adopts the call the first one opened (same intercom and flat, still ringing, wit
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,8 @@ ANSWERED = "answered"
 ENDED = "ended"
 MISSED = "missed"
 REJECTED = "rejected"
+
+CALL_STATUSES = (RING, ANSWERED, ENDED, MISSED, REJECTED)
 
 # Device states within a call.
 RINGING = "ringing"
@@ -66,7 +69,7 @@ SIP_GRACE = timedelta(seconds=10)
 ADOPT_SECONDS = 30
 
 # The list filter `types[]`: a call someone answered, or one nobody answered.
-_ADOPT = timedelta(seconds=ADOPT_SECONDS)
+ADOPT_WINDOW = timedelta(seconds=ADOPT_SECONDS)
 CALL_TYPES: dict[str, tuple[str, ...]] = {
     "answered_intercom_call": (ANSWERED, ENDED),
     "missed_intercom_call": (MISSED, REJECTED),
@@ -93,7 +96,7 @@ async def call_ringing(
     """A panel calls a flat: record the call and ring the residents' devices its schedules allow."""
     at = at or utcnow()
     if external_id is not None:
-        routed = await repository.sip_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
+        routed = await repository.sip_call_to_adopt(session, intercom_id, flat_id, at - ADOPT_WINDOW)
         if routed is not None:  # Kamailio routed this call first: it is already offered and rung
             routed.external_id = external_id
             await session.flush()
@@ -111,18 +114,10 @@ async def _open(
     at: datetime,
     *,
     external_id: str | None = None,
-    sip_call_id: str | None = None,
-    sip_node: str | None = None,
-    sip: dict[str, Any] | None = None,
 ) -> IntercomCall:
+    """The panel's event opens a call (a call Kamailio routes is opened by _open_sip)."""
     call = IntercomCall(
-        intercom_id=intercom_id,
-        flat_id=flat_id,
-        status=RING,
-        external_id=external_id,
-        rang_at=at,
-        sip_call_id=sip_call_id,
-        sip_node=sip_node,
+        intercom_id=intercom_id, flat_id=flat_id, status=RING, external_id=external_id, rang_at=at
     )
     session.add(call)
     await session.flush()
@@ -136,14 +131,14 @@ async def _open(
         for offer in offers
     )
     await session.flush()
-    _push_ringing(session, publisher, call, offers, sip)
+    _push_ringing(session, publisher, summary(call), offers, None)
     return call
 
 
 def _push_ringing(
     session: AsyncSession,
     publisher: Publisher | None,
-    call: IntercomCall,
+    call: dict[str, Any],
     offers: Sequence[residents.Offer],
     sip: dict[str, Any] | None,
 ) -> None:
@@ -151,7 +146,7 @@ def _push_ringing(
     for offer in offers:
         if offer.rings:
             ringing.setdefault(offer.account_id, set()).add(offer.device)
-    data: dict[str, Any] = {"call": summary(call)}
+    data: dict[str, Any] = {"call": call}
     if sip is not None:  # where a phone woken by this push registers to join the call
         data["sip"] = sip
     for account_id, devices in ringing.items():
@@ -195,31 +190,40 @@ async def sip_call_routed(
     at: datetime,
     ring_seconds: int,
     talk_seconds: int,
-) -> IntercomCall:
-    """Kamailio asked whom to ring: record the call (or adopt the one the panel's event opened)."""
-    known = await repository.by_sip_call_id(session, sip_call_id)
-    if known is not None:  # Kamailio asked again for the same INVITE (a retransmission)
-        return known
-    call = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - _ADOPT)
-    if call is not None:
-        call.sip_call_id = sip_call_id
-        call.sip_node = sip_node
-    else:
-        call = await _open(
-            session,
-            publisher,
-            intercom_id,
-            flat_id,
-            offers,
-            at,
-            sip_call_id=sip_call_id,
-            sip_node=sip_node,
-            sip=sip,
-        )
-    call.sip_talk_seconds = talk_seconds
-    call.sip_deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
-    await session.flush()
-    return call
+    known_call_id: int | None,
+    panel_call_id: int | None,
+) -> int:
+    """Kamailio asked whom to ring: record the call (or adopt the one the panel's event opened) and
+    return its id. `known_call_id` and `panel_call_id` come with the routing statement's rows: the
+    call this Call-ID opened before (Kamailio asked again for a retransmitted INVITE) and a ringing
+    call of the panel's event to adopt. The ordinary path is two INSERTs (call, offered devices)."""
+    if known_call_id is not None:
+        return known_call_id
+    deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
+    if panel_call_id is not None:
+        call = await repository.get(session, panel_call_id, for_update=True)
+        # Locked and read again: a concurrent route or the panel's end may have taken it meanwhile.
+        if call is not None and call.status == RING and call.sip_call_id is None:
+            call.sip_call_id, call.sip_node = sip_call_id, sip_node
+            call.sip_talk_seconds, call.sip_deadline = talk_seconds, deadline
+            await session.flush()
+            return call.id
+    return await _open_sip(
+        session,
+        publisher,
+        {
+            "intercom_id": intercom_id,
+            "flat_id": flat_id,
+            "status": RING,
+            "rang_at": at,
+            "sip_call_id": sip_call_id,
+            "sip_node": sip_node,
+            "sip_talk_seconds": talk_seconds,
+            "sip_deadline": deadline,
+        },
+        offers,
+        sip,
+    )
 
 
 async def sip_call_refused(
@@ -233,17 +237,54 @@ async def sip_call_refused(
     sip_node: str,
     reason: str,
     at: datetime,
-) -> IntercomCall:
-    """Nobody can be rung (unknown flat, nobody available): the call is recorded as it ended."""
-    known = await repository.by_sip_call_id(session, sip_call_id)
-    if known is not None:
-        return known
+    known_call_id: int | None,
+) -> int:
+    """Nobody can be rung (unknown flat, nobody available): the call is recorded as it ended, and
+    its id returned. The residents offered it (all silent) see it end in their log."""
+    if known_call_id is not None:
+        return known_call_id
     silent = [residents.Offer(account_id=o.account_id, device=o.device, rings=False) for o in offers]
-    call = await _open(
-        session, publisher, intercom_id, flat_id, silent, at, sip_call_id=sip_call_id, sip_node=sip_node
+    values = {
+        "intercom_id": intercom_id,
+        "flat_id": flat_id,
+        "status": MISSED,
+        "rang_at": at,
+        "ended_at": at,
+        "end_reason": reason,
+        "sip_call_id": sip_call_id,
+        "sip_node": sip_node,
+    }
+    call_id = await _open_sip(session, publisher, values, silent, None)
+    pushed = {"call": {"id": call_id, "intercom_id": intercom_id, "status": MISSED}}
+    for account_id in {offer.account_id for offer in silent}:
+        defer(session, publisher, Push(account_id, PushEvent.call_ended, pushed))
+    return call_id
+
+
+async def _open_sip(
+    session: AsyncSession,
+    publisher: Publisher | None,
+    values: dict[str, Any],
+    offers: Sequence[residents.Offer],
+    sip: dict[str, Any] | None,
+) -> int:
+    """The routing endpoint's record of a call: Core INSERTs, no ORM objects to build and track."""
+    call_id = await repository.insert_call(session, values)
+    await repository.insert_devices(
+        session,
+        [
+            {
+                "call_id": call_id,
+                "account_id": offer.account_id,
+                "device_uuid": offer.device,
+                "state": RINGING if offer.rings else SILENT,
+            }
+            for offer in offers
+        ],
     )
-    await _finish(session, publisher, call, MISSED, at, cause=None, reason=reason)
-    return call
+    summary = {"id": call_id, "intercom_id": values["intercom_id"], "status": values["status"]}
+    _push_ringing(session, publisher, summary, offers, sip)
+    return call_id
 
 
 async def sip_answered(
@@ -417,6 +458,83 @@ async def end(
 
 async def forget(session: AsyncSession, account_id: int, intercom_ids: Sequence[int]) -> None:
     await repository.forget(session, account_id, intercom_ids)
+
+
+# -- the admin's call log ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    account_id: int
+    login: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A device the call was offered to and what it did: ringing (it rang, or rings), silent (its
+    schedule kept it quiet), declined, answered."""
+
+    resident: Person
+    device_uuid: str
+    state: str
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    call: IntercomCall
+    flat: int | None  # the flat number; None for an unknown flat or a flat removed since
+    offered: list[Offered]
+    answered_by: Person | None
+
+    @property
+    def duration(self) -> int | None:
+        """Seconds talked: from the answer to the end of an answered call that ended."""
+        if self.call.started_at is None or self.call.ended_at is None:
+            return None
+        return max(0, round((self.call.ended_at - self.call.started_at).total_seconds()))
+
+
+def intercom_log_query(
+    intercom_id: int,
+    *,
+    flat: int | None = None,
+    status: str | None = None,
+    end_reason: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[IntercomCall]:
+    """Every call of an intercom, newest first, for the paginator; `since`/`until` bound `rang_at`."""
+    return repository.intercom_query(
+        intercom_id, flat=flat, status=status, end_reason=end_reason, since=since, until=until
+    )
+
+
+async def log_entries(session: AsyncSession, page: Sequence[IntercomCall]) -> list[LogEntry]:
+    """One page of calls with their flat numbers, the devices they were offered to and who answered:
+    three statements for the whole page."""
+    offered: dict[int, list[Offered]] = {}
+    for row in await repository.offered_to(session, [call.id for call in page]):
+        person = Person(row.account_id, row.login, row.name)
+        offered.setdefault(row.call_id, []).append(Offered(person, row.device_uuid, row.state))
+    flats = await repository.flat_numbers(session, {c.flat_id for c in page if c.flat_id is not None})
+    answerers = await repository.accounts(
+        session, {c.answered_account_id for c in page if c.answered_account_id is not None}
+    )
+    entries = []
+    for call in page:
+        found = answerers.get(call.answered_account_id) if call.answered_account_id is not None else None
+        entries.append(
+            LogEntry(
+                call=call,
+                flat=flats.get(call.flat_id) if call.flat_id is not None else None,
+                offered=offered.get(call.id, []),
+                answered_by=Person(call.answered_account_id, *found)
+                if found is not None and call.answered_account_id is not None
+                else None,
+            )
+        )
+    return entries
 
 
 # -- internals -----------------------------------------------------------------------------------

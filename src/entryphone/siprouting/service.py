@@ -108,7 +108,7 @@ async def route(
     at = at or utcnow()
     if not _FLAT_NUMBER.match(number):  # not a flat number: no intercom's flat, nothing to record
         return Route(code=404, reason="Not Found")
-    rows = await repository.route_rows(session, panel, int(number), at)
+    rows = await repository.route_rows(session, panel, int(number), sip_call_id, at, at - calls.ADOPT_WINDOW)
     if not rows:  # not a panel (a phone calling, a deleted intercom): only panels call flats
         return Route(code=403, reason="Forbidden")
     intercom_ids = {row.intercom_id for row in rows}
@@ -117,7 +117,7 @@ async def route(
     first = rows[0]
     ring, talk = _limits(settings, first.sip_options)
     if first.flat_id is None:
-        call = await calls.sip_call_refused(
+        call_id = await calls.sip_call_refused(
             session,
             publisher,
             intercom_id=first.intercom_id,
@@ -127,8 +127,9 @@ async def route(
             sip_node=node,
             reason=calls.REASON_UNKNOWN_FLAT,
             at=at,
+            known_call_id=first.known_call_id,
         )
-        return Route(code=404, reason="Not Found", call_id=call.id)
+        return Route(code=404, reason="Not Found", call_id=call_id)
     offers: list[Offer] = []
     phones: list[str] = []
     for row in rows:
@@ -147,7 +148,7 @@ async def route(
             phones.append(row.sip_login)
     landline = landline_uri(settings, first.landline_number) if first.landline_line else ""
     if not phones and not landline:
-        call = await calls.sip_call_refused(
+        call_id = await calls.sip_call_refused(
             session,
             publisher,
             intercom_id=first.intercom_id,
@@ -157,9 +158,10 @@ async def route(
             sip_node=node,
             reason=calls.REASON_UNAVAILABLE,
             at=at,
+            known_call_id=first.known_call_id,
         )
-        return Route(code=480, reason="Temporarily Unavailable", call_id=call.id)
-    call = await calls.sip_call_routed(
+        return Route(code=480, reason="Temporarily Unavailable", call_id=call_id)
+    call_id = await calls.sip_call_routed(
         session,
         publisher,
         intercom_id=first.intercom_id,
@@ -171,9 +173,11 @@ async def route(
         at=at,
         ring_seconds=ring,
         talk_seconds=talk,
+        known_call_id=first.known_call_id,
+        panel_call_id=first.panel_call_id,
     )
     return Route(
-        code=200, reason="OK", call_id=call.id, ring=ring, talk=talk, phones=phones, landline=landline
+        code=200, reason="OK", call_id=call_id, ring=ring, talk=talk, phones=phones, landline=landline
     )
 
 

@@ -139,7 +139,15 @@ def test_calls_over_http(api: Api, settings: Settings, server: RunningServer) ->
         assert one.post(f"/api/v1/intercom/calls/{answered}/end").status_code == 204
         shown = one.get(f"/api/v1/intercom/calls/{answered}").json()
         assert shown["status"] == "ended" and shown["ended_at"]
-        assert set(shown) == {"id", "status", "created_at", "intercom", "started_at", "ended_at"}
+        assert set(shown) == {
+            "id",
+            "status",
+            "created_at",
+            "intercom",
+            "started_at",
+            "ended_at",
+            "end_reason",
+        }
 
         everything = one.get("/api/v1/intercom/calls").json()
         assert [item["id"] for item in everything["data"]] == [answered, missed]

@@ -6,6 +6,7 @@ level, and a surface router around them cost a quarter of a millisecond per requ
 
 from entryphone.api.admin import (
     audit,
+    calls,
     cameras,
     codes,
     configurations,
@@ -27,6 +28,7 @@ ROUTERS = [
     keys.router,
     codes.router,
     audit.router,
+    calls.router,
     devices.router,
     pushes.router,
 ]

@@ -256,6 +256,8 @@ class CallOut(BaseModel):
     intercom: IntercomOut
     started_at: str | None
     ended_at: str | None
+    # How it ended (docs/calls.md); null while it rings or talks. An addition to the platform's shape.
+    end_reason: str | None
 
     @classmethod
     def of(cls, call: IntercomCall, intercom: IntercomOut) -> CallOut:
@@ -266,4 +268,5 @@ class CallOut(BaseModel):
             intercom=intercom,
             started_at=iso(call.started_at),
             ended_at=iso(call.ended_at),
+            end_reason=call.end_reason,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from typing import Annotated, Literal
 
@@ -24,18 +23,27 @@ USER = "kamailio"
 async def _kamailio(
     context: Context, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
 ) -> AppContext:
-    """HTTP Basic `kamailio:<secret>`, compared in constant time; anything else is a 401."""
+    """HTTP Basic `kamailio:<secret>`, compared in constant time with the credentials encoded once
+    per process (Kamailio and curl send the canonical base64); anything else is a 401."""
     scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic" or not encoded or len(encoded) > 512:
         raise Unauthenticated()
-    try:
-        user, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthenticated() from exc
-    expected = context.settings.resolved_sip_secret()
-    if not (hmac.compare_digest(user, USER) & hmac.compare_digest(secret.encode(), expected.encode())):
+    if not hmac.compare_digest(encoded.strip().encode(), _expected(context)):
         raise Unauthenticated()
     return context
+
+
+_CREDENTIALS = "sip-internal-credentials"
+
+
+def _expected(context: AppContext) -> bytes:
+    """base64(`kamailio:<secret>`): the secret is derived from SECRET_KEY (an HMAC, perhaps a file
+    read), so it is worked out on the first request and kept with the app's context."""
+    expected = context.services.get(_CREDENTIALS)
+    if not isinstance(expected, bytes):
+        expected = base64.b64encode(f"{USER}:{context.settings.resolved_sip_secret()}".encode())
+        context.services[_CREDENTIALS] = expected
+    return expected
 
 
 async def _publisher(context: Context) -> PushHub | None:
