@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! { command -v kamailio && command -v baresip \
 	    && ls /usr/lib/*/kamailio/modules/http_client.so /usr/lib/*/kamailio/modules/jansson.so; } >/dev/null 2>&1; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kamailio \
-	    kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules baresip-core sipp >/dev/null \
+	    kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules baresip-core sip-tester >/dev/null \
 	    || echo "warning: could not install kamailio/baresip; tests/sip will be skipped"; \
 	fi
 	@touch $(STAMP)

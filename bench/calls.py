@@ -439,7 +439,7 @@ def rtt_values(directory: Path) -> list[float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     sipp = shutil.which("sipp")
     if sipp is None:
-        raise SystemExit("sipp is not installed: apt-get install sipp")
+        raise SystemExit("sipp is not installed: apt-get install sip-tester (Debian's package of sipp)")
     with fresh_database(args.backend, args.database_url) as (url, workdir):
         console.print(f"seeding {args.endpoints} endpoints on {args.backend}")
         settings = settings_for(url, workdir)
