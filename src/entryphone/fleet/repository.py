@@ -472,6 +472,32 @@ async def key_fingerprints(
     return fingerprints
 
 
+async def sip_fingerprints(
+    session: AsyncSession, intercom_ids: Sequence[int], *, node_id: str | None = None
+) -> dict[int, tuple[object, ...]]:
+    """Per intercom, a value that changes whenever what is provisioned to its phone changes (SIP
+    credentials, DTMF codes, call limits); selected by lease with `node_id`, like key_fingerprints."""
+    if not intercom_ids:
+        return {}
+    ids: Any = _owned_by(node_id) if node_id is not None else list(intercom_ids)
+    rows = await session.execute(
+        select(
+            Intercom.id,
+            Intercom.sip_server,
+            Intercom.sip_port,
+            Intercom.sip_login,
+            Intercom.sip_password_encrypted,
+            Intercom.sip_options,
+        ).where(Intercom.id.in_(ids))
+    )
+    wanted = set(intercom_ids)
+    return {
+        int(row[0]): (*row[1:5], json.dumps(row[5], sort_keys=True))
+        for row in rows.all()
+        if int(row[0]) in wanted
+    }
+
+
 async def credential_owner(session: AsyncSession, intercom_id: int, kind: str, credential: str) -> int | None:
     """The account a valid key (card) or code belongs to, when the platform knows it."""
     if kind == "card":

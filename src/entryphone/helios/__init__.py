@@ -22,6 +22,7 @@ from entryphone.helios.api.switch import SwitchAction, SwitchCaps, SwitchStatus
 from entryphone.helios.api.system import SystemInfo, SystemStatus
 from entryphone.helios.auth import Credentials
 from entryphone.helios.client import HeliosClient
+from entryphone.helios.configfile import ConfigFile, SipAccountConfig
 from entryphone.helios.errors import (
     API_ERRORS,
     AuthorisationRequired,
@@ -54,6 +55,8 @@ from entryphone.helios.tls import TlsPolicy
 from entryphone.helios.transport import BinaryReply
 
 __all__ = [
+    "ConfigFile",
+    "SipAccountConfig",
     "API_ERRORS",
     "AuthorisationRequired",
     "BinaryReply",

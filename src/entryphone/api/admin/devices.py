@@ -19,6 +19,7 @@ from entryphone.fleet import status as fleet_status
 from entryphone.fleet.commands import open_door_recorded
 from entryphone.fleet.keysync import ensure_syncable, schedule_sync
 from entryphone.fleet.runtime import access_of, commands_of
+from entryphone.fleet.sipsync import ensure_provisionable, schedule_provision
 from entryphone.fleet.status import device_status
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
@@ -134,6 +135,41 @@ async def sync_keys(
     await session.commit()
     await ensure_syncable(access, record)
     schedule_sync(context, access, intercom)
+    return Response(status_code=204)
+
+
+class SipSyncOut(BaseModel):
+    status: str | None  # ok | failed; null: never provisioned
+    message: str | None  # what changed, or the device's error
+    synced_at: str | None
+
+
+@router.get(
+    "/{intercom:int}/sip-sync",
+    response_model=SipSyncOut,
+    summary="The last provisioning of the panel's SIP account, DTMF codes and call limits",
+)
+async def sip_sync(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> SipSyncOut:
+    status = await device_status(session, await intercoms.get_live(session, intercom))
+    return SipSyncOut(
+        status=status.sip_sync_status, message=status.sip_sync_message, synced_at=iso(status.sip_synced_at)
+    )
+
+
+@router.post(
+    "/{intercom:int}/sip-sync",
+    status_code=204,
+    response_class=Response,
+    summary="Provision the panel's SIP account, DTMF codes and call limits now",
+)
+async def sip_sync_now(
+    intercom: IdPath, _admin: AdminPrincipal, context: Context, session: DbSession
+) -> Response:
+    record = await intercoms.get_live(session, intercom)
+    access = access_of(context)
+    await session.commit()
+    await ensure_provisionable(access, record)
+    schedule_provision(context, access, intercom)
     return Response(status_code=204)
 
 
