@@ -62,6 +62,7 @@ class EventKind(StrEnum):
     DOOR_OPEN_TOO_LONG = "door_open_too_long"
     UNAUTHORIZED_DOOR_OPEN = "unauthorized_door_open"
     REGISTRATION = "registration"
+    DTMF = "dtmf"  # a digit the phone in a call sent (2.4x firmware: DtmfPressed)
     OTHER = "other"
 
 

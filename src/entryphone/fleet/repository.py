@@ -24,6 +24,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    null,
     or_,
     select,
     union_all,
@@ -420,6 +421,24 @@ def journal_query(
     return query.order_by(DeviceEventRecord.occurred_at.desc(), DeviceEventRecord.id.desc())
 
 
+async def recent_events(
+    session: AsyncSession, intercom_id: int, kind: str, since: datetime, before_id: int
+) -> list[DeviceEventRecord]:
+    """The intercom's stored events of `kind` from `since` up to the event `before_id`, oldest first."""
+    rows = await session.execute(
+        select(DeviceEventRecord)
+        .where(
+            DeviceEventRecord.intercom_id == intercom_id,
+            DeviceEventRecord.kind == kind,
+            DeviceEventRecord.occurred_at >= since,
+            DeviceEventRecord.id < before_id,
+        )
+        .order_by(DeviceEventRecord.occurred_at, DeviceEventRecord.id)
+        .limit(64)
+    )
+    return list(rows.scalars().all())
+
+
 async def last_event_at(session: AsyncSession, intercom_id: int) -> datetime | None:
     state = await session.get(DeviceState, intercom_id)
     return state.last_event_at if state else None
@@ -530,29 +549,41 @@ async def acknowledge_alert(session: AsyncSession, intercom_id: int, alert_id: i
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class DoorHistoryRow:
+    source: str  # key | code | dtmf | app | admin
+    credential: str | None
+    account_id: int | None
+    opened_at: datetime
+    device_uuid: str | None
+    call_id: int | None
+
+
 async def door_history(
     session: AsyncSession, intercom_id: int, limit: int, offset: int
-) -> tuple[int, list[tuple[str, str | None, int | None, datetime]]]:
-    """Openings at the panel (valid key or code) and from the apps and admins (successful door-open
-    requests), newest first: (source, credential, account id, when)."""
+) -> tuple[int, list[DoorHistoryRow]]:
+    """Openings at the panel (valid key or code, DTMF during a call) and from the apps and admins
+    (successful door-open requests), newest first."""
     panel = select(
         DoorOpening.source.label("source"),
         DoorOpening.credential.label("credential"),
         DoorOpening.account_id.label("account_id"),
         DoorOpening.opened_at.label("opened_at"),
+        DoorOpening.device_uuid.label("device_uuid"),
+        DoorOpening.call_id.label("call_id"),
     ).where(DoorOpening.intercom_id == intercom_id)
     remote = select(
         case((DoorOpenRequest.device_uuid.is_(None), "admin"), else_="app").label("source"),
         DoorOpenRequest.device_uuid.label("credential"),
         DoorOpenRequest.account_id.label("account_id"),
         DoorOpenRequest.finished_at.label("opened_at"),
+        DoorOpenRequest.device_uuid.label("device_uuid"),
+        cast(null(), BigInteger).label("call_id"),
     ).where(DoorOpenRequest.intercom_id == intercom_id, DoorOpenRequest.status == "opened")
     both = union_all(panel, remote).subquery()
     total = int((await session.execute(select(func.count()).select_from(both))).scalar_one())
-    rows = await session.execute(
-        select(both.c.source, both.c.credential, both.c.account_id, both.c.opened_at)
-        .order_by(both.c.opened_at.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, [(r.source, r.credential, r.account_id, r.opened_at) for r in rows.all()]
+    rows = await session.execute(select(both).order_by(both.c.opened_at.desc()).limit(limit).offset(offset))
+    return total, [
+        DoorHistoryRow(r.source, r.credential, r.account_id, r.opened_at, r.device_uuid, r.call_id)
+        for r in rows.all()
+    ]

@@ -55,14 +55,13 @@ from entryphone.helios.tls import TlsPolicy
 from entryphone.helios.transport import BinaryReply
 
 __all__ = [
-    "ConfigFile",
-    "SipAccountConfig",
     "API_ERRORS",
     "AuthorisationRequired",
     "BinaryReply",
     "CallSession",
     "CameraCaps",
     "CameraSource",
+    "ConfigFile",
     "Credentials",
     "DirAccess",
     "DirPage",
@@ -103,6 +102,7 @@ __all__ = [
     "ParameterTooBig",
     "ProcessingError",
     "Resolution",
+    "SipAccountConfig",
     "SipAccountStatus",
     "SwitchAction",
     "SwitchCaps",

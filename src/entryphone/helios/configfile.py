@@ -85,7 +85,8 @@ class ConfigFile:
         _set(self._config, name, str(seconds), "int")
 
     def to_bytes(self) -> bytes:
-        return ET.tostring(self._root, encoding="utf-8", xml_declaration=True)
+        data: bytes = ET.tostring(self._root, encoding="utf-8", xml_declaration=True)
+        return data
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -308,10 +308,13 @@ async def acknowledge(
 
 
 class DoorOpeningOut(BaseModel):
-    source: str  # key | code | app | admin
-    credential: str | None  # the key UID or code typed; the phone's X-UUID for the app
+    source: str  # key | code | dtmf | app | admin
+    # The key UID or code typed; the relay's code the phone sent (dtmf); the phone's X-UUID (app).
+    credential: str | None
     user_id: int | None
     opened_at: str
+    device_uuid: str | None  # the phone (X-UUID) that opened: app, or dtmf when the call knows it
+    call_id: int | None  # dtmf: the call during which the code was sent
 
 
 @router.get(
@@ -330,8 +333,13 @@ async def door_openings(
     total, rows = await fleet_status.door_history(session, record.id, params.per_page, params.offset)
     items = [
         DoorOpeningOut(
-            source=source, credential=credential, user_id=account_id, opened_at=iso(opened_at) or ""
+            source=row.source,
+            credential=row.credential,
+            user_id=row.account_id,
+            opened_at=iso(row.opened_at) or "",
+            device_uuid=row.device_uuid,
+            call_id=row.call_id,
         )
-        for source, credential, account_id, opened_at in rows
+        for row in rows
     ]
     return build_page(request, items, total, params)
