@@ -12,7 +12,7 @@ from entryphone.devices import DeviceRejected
 from entryphone.devices.models import SipAccountSettings, SipSettings
 from entryphone.helios import ConfigFile, HeliosProtocolError
 from tests.devices.drivers import driver_for
-from tests.helios.emulated import StartDevice, client_for
+from tests.helios.emulated import StartDevice, client_for, fast_timings
 
 Session = aiohttp.ClientSession
 
@@ -83,3 +83,16 @@ async def test_the_device_refusal_keeps_its_message(session: Session, start_devi
 def test_a_malformed_configuration_file_is_a_protocol_error(data: bytes) -> None:
     with pytest.raises(HeliosProtocolError):
         ConfigFile(data)
+
+
+async def test_a_key_change_while_the_upload_is_pending_is_not_undone(
+    session: Session, start_device: StartDevice
+) -> None:
+    """The device applies an upload after a delay: the upload carries no directory, so a card
+    added meanwhile (a key sync) survives it."""
+    device = await start_device("2.4x", timings=fast_timings(config_delay=0.5))
+    driver = driver_for(session, device)
+    await driver.provision_sip(SipSettings(account=ACCOUNT, ring_duration=30, talk_duration=60))
+    await client_for(session, device).dir.create([{"name": "Late", "access": {"card": ["0102030405"]}}])
+    await until_applied(device, lambda: device.config.ring_duration == 30)
+    assert any(user.fields.get("name") == "Late" for user in device.directory.users())

@@ -85,6 +85,11 @@ class ConfigFile:
         _set(self._config, name, str(seconds), "int")
 
     def to_bytes(self) -> bytes:
+        """The file to upload: its Config section only. The directory (users, cards, codes) is the
+        key sync's; a copy of it in the upload, applied by the device about 15 s later, would undo
+        key changes made meanwhile. A file without it leaves the device's directory as it is."""
+        for directory in self._root.findall("Directory"):
+            self._root.remove(directory)
         data: bytes = ET.tostring(self._root, encoding="utf-8", xml_declaration=True)
         return data
 
