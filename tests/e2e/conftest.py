@@ -16,7 +16,7 @@ from tests.support.server import RunningServer, start_server
 from tests.support.sip import SipServer, missing_binaries
 
 DOMAIN = "intercom.test"
-RING_SECONDS = 6
+RING_SECONDS = 20
 TALK_SECONDS = 60
 
 
@@ -62,7 +62,7 @@ def kamailio(
 @pytest.fixture(scope="module")
 def panels(backend: str) -> Iterator[BackgroundEmulators]:
     """2.4x firmware: it reports the digits a phone sends (DtmfPressed)."""
-    running = BackgroundEmulators(count=1, profile="2.4x").start()
+    running = BackgroundEmulators(count=2, profile="2.4x").start()
     try:
         yield running
     finally:

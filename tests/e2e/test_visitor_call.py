@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from entryphone.config import Settings
+from entryphone.emulator import EmulatedDevice
 from entryphone.models import Role
 from tests.conftest import Api
 from tests.e2e.conftest import DOMAIN
@@ -25,7 +26,7 @@ from tests.support.sip import Phone, SipServer, account_line
 from tests.support.wait import until
 
 ADMIN = "/api/admin/v1/intercoms"
-PANEL_LOGIN, PANEL_PASSWORD = "panel-door-1", "panel-door-1-secret"
+PANEL_LOGIN = "panel-door-1"
 FLAT, CODE, PHONE_UUID = 11, "1234", "resident-phone-1"
 WAIT = 30.0
 
@@ -34,6 +35,45 @@ def journal(admin: httpx.Client, intercom_id: int, event: str) -> list[dict[str,
     reply = admin.get(f"{ADMIN}/{intercom_id}/logs", params={"type": event, "per_page": 100})
     assert reply.status_code == 200, reply.text
     return list(reply.json()["data"])
+
+
+def provisioned_intercom(
+    admin: httpx.Client, device: EmulatedDevice, kamailio: SipServer, login: str, options: dict[str, Any]
+) -> int:
+    """What an admin does: the intercom with its panel's connection and SIP settings. Then the
+    supervisor provisions the panel, which registers at Kamailio (the panel's own event says so)."""
+    created = admin.post(
+        ADMIN,
+        json={
+            "title": f"Entrance {login}",
+            "vendor": "2n",
+            "schema": "http",
+            "ip": "127.0.0.1",
+            "port": device.port,
+            "login": device.login,
+            "password": device.password,
+            "flat_from": 1,
+            "flat_to": 20,
+            "sip_credentials": {
+                "server": "127.0.0.1",
+                "port": kamailio.port,
+                "login": login,
+                "password": f"{login}-secret",
+            },
+            "sip_options": options,
+        },
+    )
+    assert created.status_code in (200, 201), created.text
+    intercom_id = int(created.json()["id"])
+    until(lambda: admin.get(f"{ADMIN}/{intercom_id}/sip-sync").json()["status"] == "ok", timeout=WAIT)
+    until(
+        lambda: any(
+            e["data"].get("state") == "registered"
+            for e in journal(admin, intercom_id, "RegistrationStateChanged")
+        ),
+        timeout=WAIT,
+    )
+    return intercom_id
 
 
 def test_a_visitor_call_answered_and_the_door_opened_with_dtmf(
@@ -46,38 +86,8 @@ def test_a_visitor_call_answered_and_the_door_opened_with_dtmf(
     device = panels.devices[0]
     api = Api(server.url)
     with api.client(seed.account(settings, Role.admin).token) as admin:
-        created = admin.post(
-            ADMIN,
-            json={
-                "title": "Entrance with SIP",
-                "vendor": "2n",
-                "schema": "http",
-                "ip": "127.0.0.1",
-                "port": device.port,
-                "login": device.login,
-                "password": device.password,
-                "flat_from": 1,
-                "flat_to": 20,
-                "sip_credentials": {
-                    "server": "127.0.0.1",
-                    "port": kamailio.port,
-                    "login": PANEL_LOGIN,
-                    "password": PANEL_PASSWORD,
-                },
-                "sip_options": {"dtmf": [{"id": 1, "value": CODE}], "talk_duration": 120},
-            },
-        )
-        assert created.status_code in (200, 201), created.text
-        intercom_id = int(created.json()["id"])
-
-        # Provisioned by the supervisor, then registered at Kamailio (the panel's own event).
-        until(lambda: admin.get(f"{ADMIN}/{intercom_id}/sip-sync").json()["status"] == "ok", timeout=WAIT)
-        until(
-            lambda: any(
-                e["data"].get("state") == "registered"
-                for e in journal(admin, intercom_id, "RegistrationStateChanged")
-            ),
-            timeout=WAIT,
+        intercom_id = provisioned_intercom(
+            admin, device, kamailio, PANEL_LOGIN, {"dtmf": [{"id": 1, "value": CODE}], "talk_duration": 120}
         )
 
         resident = seed.account(settings, Role.resident)
@@ -140,3 +150,47 @@ def test_a_visitor_call_answered_and_the_door_opened_with_dtmf(
         # The panel's own call log agrees: connected to the phone, then terminated.
         states = [e["data"]["state"] for e in reversed(journal(admin, intercom_id, "CallStateChanged"))]
         assert "connected" in states and states[-1] == "terminated"
+
+
+def test_nobody_answers_within_the_provisioned_ring_limit(
+    server: RunningServer,
+    settings: Settings,
+    kamailio: SipServer,
+    panels: BackgroundEmulators,
+    tmp_path: Path,
+) -> None:
+    """The ring limit reaches the panel through provisioning: it gives up ringing after 3 s (the
+    platform's default here is longer), and the call is recorded as missed."""
+    device = panels.devices[1]
+    api = Api(server.url)
+    with api.client(seed.account(settings, Role.admin).token) as admin:
+        intercom_id = provisioned_intercom(admin, device, kamailio, "panel-ring-2", {"ring_duration": 3})
+        assert device.config.ring_duration == 3
+        resident = seed.account(settings, Role.resident)
+        helpers.attach(settings, intercom_id, FLAT, resident.id)
+        with api.client(resident.token, x_uuid="silent-phone") as client:
+            sip = client.get("/api/v1/sip-account").json()
+            phone = Phone(tmp_path, f"silent-{kamailio.port}")
+            try:
+                phone.start(account_line(sip["login"], sip["password"], DOMAIN, kamailio.port))
+                phone.wait_for("REGISTER_OK")
+                reply = httpx.post(f"{device.control_url}/call", json={"flat": FLAT}, timeout=10)
+                assert reply.status_code == 204, reply.text
+                phone.wait_for("CALL_INCOMING")
+                phone.wait_for("CALL_CLOSED", timeout=WAIT)  # the panel cancelled: nobody answered
+            finally:
+                phone.stop()
+            calls = until(
+                lambda: (
+                    (c := client.get("/api/v1/intercom/calls").json()["data"])
+                    and c[0]["status"] == "missed"
+                    and c
+                ),
+                timeout=WAIT,
+            )
+            assert calls[0]["started_at"] is None
+        events = [e["data"] for e in reversed(journal(admin, intercom_id, "CallStateChanged"))]
+        assert "connected" not in [e["state"] for e in events]
+        # Ended by the panel's own ring limit (Kamailio's, 20 s here, would end it otherwise).
+        assert events[-1]["state"] == "terminated" and events[-1]["reason"] == "noanswer"
+        assert admin.get(f"{ADMIN}/{intercom_id}/door-openings").json()["data"] == []
