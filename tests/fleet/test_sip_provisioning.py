@@ -121,6 +121,18 @@ def test_credentials_codes_and_limits_reach_the_panel_and_a_refusal_is_reported(
     until(lambda: (c := phone_config(device))["enabled"] is False and c["password"] == "", timeout=30)
 
 
+def test_an_intercom_without_sip_settings_leaves_the_panel_alone(
+    admin_api: httpx.Client, settings: Settings, emulators: BackgroundEmulators
+) -> None:
+    device = emulators.devices[2]
+    before = phone_config(device)
+    intercom_id = add_intercom(settings, device)
+    assert admin_api.post(f"{ADMIN}/{intercom_id}/sip-sync").status_code == 204
+    status = until(lambda: (s := sip_sync(admin_api, intercom_id))["status"] and s)
+    assert status["status"] == "ok" and status["message"].startswith("nothing to provision")
+    assert phone_config(device) == before  # the installer's account stays as it was
+
+
 def test_unknown_intercom_and_admins_only(admin_api: httpx.Client, settings: Settings) -> None:
     assert admin_api.get(f"{ADMIN}/999999/sip-sync").status_code == 404
     assert admin_api.post(f"{ADMIN}/999999/sip-sync").status_code == 404

@@ -494,8 +494,10 @@ async def key_fingerprints(
 async def sip_fingerprints(
     session: AsyncSession, intercom_ids: Sequence[int], *, node_id: str | None = None
 ) -> dict[int, tuple[object, ...]]:
-    """Per intercom, a value that changes whenever what is provisioned to its phone changes (SIP
-    credentials, DTMF codes, call limits); selected by lease with `node_id`, like key_fingerprints."""
+    """Per intercom with phone settings to provision (SIP settings, or a panel provisioned before
+    whose settings were removed), a value that changes whenever those settings change; selected by
+    lease with `node_id`, like key_fingerprints. Intercoms the platform has no phone settings for
+    are left out: watching them costs nothing."""
     if not intercom_ids:
         return {}
     ids: Any = _owned_by(node_id) if node_id is not None else list(intercom_ids)
@@ -507,7 +509,16 @@ async def sip_fingerprints(
             Intercom.sip_login,
             Intercom.sip_password_encrypted,
             Intercom.sip_options,
-        ).where(Intercom.id.in_(ids))
+        )
+        .outerjoin(DeviceState, DeviceState.intercom_id == Intercom.id)
+        .where(
+            Intercom.id.in_(ids),
+            or_(
+                Intercom.sip_login.is_not(None),
+                Intercom.sip_options.is_not(None),
+                DeviceState.sip_sync_status.is_not(None),
+            ),
+        )
     )
     wanted = set(intercom_ids)
     return {

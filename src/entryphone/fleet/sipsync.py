@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OK = "ok"
 FAILED = "failed"
+NOTHING_TO_PROVISION = "nothing to provision: the intercom has no sip_credentials or sip_options"
 
 
 def has_sip_settings(intercom: Intercom) -> bool:
@@ -71,12 +72,15 @@ async def provision_intercom(
     context: AppContext, access: DeviceAccess, intercom_id: int, *, force: bool = False
 ) -> SipProvisionReport | None:
     """Provision one panel and record the outcome as its SIP sync status; None when there is
-    nothing to provision (no SIP settings, never provisioned) unless `force` (the admin asked).
+    nothing to provision (no SIP settings, never provisioned): the installer's phone settings are
+    not the platform's to change. Asked for by an admin (`force`), that is recorded too.
     Raises the driver's error after recording it."""
     async with context.sessions() as session:
         intercom = await intercoms.get_live(session, intercom_id)
         state = await repository.get_device_state(session, intercom_id)
-    if not (force or has_sip_settings(intercom) or (state is not None and state.sip_sync_status)):
+    if not (has_sip_settings(intercom) or (state is not None and state.sip_sync_status)):
+        if force:
+            await _record(context, intercom_id, OK, NOTHING_TO_PROVISION)
         return None
     driver = access.driver(intercom)
     try:
