@@ -8,6 +8,7 @@ answered, with its duration. A wrong code does nothing."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -66,14 +67,19 @@ def provisioned_intercom(
     assert created.status_code in (200, 201), created.text
     intercom_id = int(created.json()["id"])
     until(lambda: admin.get(f"{ADMIN}/{intercom_id}/sip-sync").json()["status"] == "ok", timeout=WAIT)
-    until(
-        lambda: any(
-            e["data"].get("state") == "registered"
-            for e in journal(admin, intercom_id, "RegistrationStateChanged")
-        ),
-        timeout=WAIT,
-    )
+    until(lambda: registered_at_registrar(admin, intercom_id) > 0, timeout=WAIT)
     return intercom_id
+
+
+def registered_at_registrar(admin: httpx.Client, intercom_id: int) -> int:
+    """How many times the panel registered at a registrar: `registering` then `registered` in its
+    own events (an account without a registrar, as the factory one, reports `registered` alone)."""
+    oldest_first = [
+        e["data"]["state"] for e in reversed(journal(admin, intercom_id, "RegistrationStateChanged"))
+    ]
+    return sum(
+        1 for before, state in pairwise(oldest_first) if (before, state) == ("registering", "registered")
+    )
 
 
 def test_a_visitor_call_answered_and_the_door_opened_with_dtmf(
@@ -194,3 +200,49 @@ def test_nobody_answers_within_the_provisioned_ring_limit(
         # Ended by the panel's own ring limit (Kamailio's, 20 s here, would end it otherwise).
         assert events[-1]["state"] == "terminated" and events[-1]["reason"] == "noanswer"
         assert admin.get(f"{ADMIN}/{intercom_id}/door-openings").json()["data"] == []
+
+
+def test_the_panel_restarts_mid_call(
+    server: RunningServer,
+    settings: Settings,
+    kamailio: SipServer,
+    panels: BackgroundEmulators,
+    tmp_path: Path,
+) -> None:
+    """A restart drops the call: the phone is hung up, the call ends (answered) in the call log,
+    and the panel comes back registered with the settings the platform gave it."""
+    device = panels.devices[2]
+    api = Api(server.url)
+    with api.client(seed.account(settings, Role.admin).token) as admin:
+        intercom_id = provisioned_intercom(
+            admin, device, kamailio, "panel-restart-3", {"dtmf": [{"id": 1, "value": "77"}]}
+        )
+        resident = seed.account(settings, Role.resident)
+        helpers.attach(settings, intercom_id, FLAT, resident.id)
+        with api.client(resident.token, x_uuid="restart-phone") as client:
+            sip = client.get("/api/v1/sip-account").json()
+            phone = Phone(tmp_path, f"restart-{kamailio.port}")
+            try:
+                phone.start(account_line(sip["login"], sip["password"], DOMAIN, kamailio.port))
+                phone.wait_for("REGISTER_OK")
+                reply = httpx.post(f"{device.control_url}/call", json={"flat": FLAT}, timeout=10)
+                assert reply.status_code == 204, reply.text
+                phone.wait_for("CALL_INCOMING")
+                assert phone.command("accept").get("ok") is True
+                phone.wait_for("CALL_ESTABLISHED")
+                registrations = registered_at_registrar(admin, intercom_id)
+                panels.restart(device)
+                phone.wait_for("CALL_CLOSED", timeout=WAIT)
+            finally:
+                phone.stop()
+            ended = until(
+                lambda: (
+                    (c := client.get("/api/v1/intercom/calls").json()["data"]) and c[0]["ended_at"] and c[0]
+                ),
+                timeout=WAIT,
+            )
+            assert ended["status"] == "ended" and ended["started_at"]
+        # Back up: registered again, with the code the platform provisioned (it survives a restart).
+        until(lambda: registered_at_registrar(admin, intercom_id) > registrations, timeout=WAIT)
+        assert device.config.switches[0].dtmf_code == "77"
+        assert admin.get(f"{ADMIN}/{intercom_id}/sip-sync").json()["status"] == "ok"
