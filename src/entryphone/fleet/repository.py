@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.intercoms import connection
 from entryphone.models import Intercom, IntercomCode, IntercomKey
+from entryphone.models.call import IntercomCall
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.device_state import DeviceState
 from entryphone.models.door_open import DoorOpenRequest
@@ -575,14 +576,20 @@ async def door_history(
 ) -> tuple[int, list[DoorHistoryRow]]:
     """Openings at the panel (valid key or code, DTMF during a call) and from the apps and admins
     (successful door-open requests), newest first."""
-    panel = select(
-        DoorOpening.source.label("source"),
-        DoorOpening.credential.label("credential"),
-        DoorOpening.account_id.label("account_id"),
-        DoorOpening.opened_at.label("opened_at"),
-        DoorOpening.device_uuid.label("device_uuid"),
-        DoorOpening.call_id.label("call_id"),
-    ).where(DoorOpening.intercom_id == intercom_id)
+    # A DTMF opening names its call; who answered it may reach the call record after the panel's
+    # events (Kamailio's report is queued), so it is read from the call.
+    panel = (
+        select(
+            DoorOpening.source.label("source"),
+            DoorOpening.credential.label("credential"),
+            func.coalesce(DoorOpening.account_id, IntercomCall.answered_account_id).label("account_id"),
+            DoorOpening.opened_at.label("opened_at"),
+            func.coalesce(DoorOpening.device_uuid, IntercomCall.answered_device_uuid).label("device_uuid"),
+            DoorOpening.call_id.label("call_id"),
+        )
+        .outerjoin(IntercomCall, IntercomCall.id == DoorOpening.call_id)
+        .where(DoorOpening.intercom_id == intercom_id)
+    )
     remote = select(
         case((DoorOpenRequest.device_uuid.is_(None), "admin"), else_="app").label("source"),
         DoorOpenRequest.device_uuid.label("credential"),
