@@ -187,7 +187,12 @@ async def dtmf_door(session: AsyncSession, _context: EffectContext, event: Store
     )
     if not code or not typed.upper().endswith(code):
         return
-    call = await calls.find_by_external_id(session, event.intercom_id, f"panel:{call_session}")
+    # The call Kamailio routed (its SIP Call-ID is in the panel's call events): that record learns
+    # who answered. Else the record the panel's own events opened.
+    sip_call_id = await repository.sip_call_id_of(session, event.intercom_id, call_session, event.id)
+    call = await calls.find_by_sip_call_id(session, sip_call_id) if sip_call_id else None
+    if call is None:
+        call = await calls.find_by_external_id(session, event.intercom_id, f"panel:{call_session}")
     session.add(
         DoorOpening(
             intercom_id=event.intercom_id,

@@ -440,6 +440,26 @@ async def recent_events(
     return list(rows.scalars().all())
 
 
+async def sip_call_id_of(
+    session: AsyncSession, intercom_id: int, call_session: object, before_id: int
+) -> str | None:
+    """The SIP Call-ID the panel's latest CallStateChanged of its call `call_session` carried."""
+    rows = await session.execute(
+        select(DeviceEventRecord.params)
+        .where(
+            DeviceEventRecord.intercom_id == intercom_id,
+            DeviceEventRecord.kind == "call_state",
+            DeviceEventRecord.id < before_id,
+        )
+        .order_by(DeviceEventRecord.id.desc())
+        .limit(20)
+    )
+    for params in rows.scalars():
+        if params.get("session") == call_session and isinstance(params.get("sipCallId"), str):
+            return str(params["sipCallId"])
+    return None
+
+
 async def last_event_at(session: AsyncSession, intercom_id: int) -> datetime | None:
     state = await session.get(DeviceState, intercom_id)
     return state.last_event_at if state else None
