@@ -51,6 +51,8 @@ LOGIN = "/api/v1/token"
 DEVICE = re.compile(
     r"/(open-door|snapshot|restart|config-backup|sync-keys)$|/calls/\{call\}/(start|end|cancel)$"
 )
+# Operations that call the panel only when they change something (reading their status does not).
+DEVICE_WRITE = re.compile(r"/sip-sync$")
 # Operations whose rules can clash with the stored state (409 Conflict): door codes running out.
 CONFLICT = re.compile(r"/codes$")
 BODY_METHODS = {"post", "put", "patch", "delete"}
@@ -124,7 +126,7 @@ def _document(path: str, method: str, operation: dict[str, Any]) -> None:
         responses.setdefault("404", _reply("404", ErrorBody))
     if method in BODY_METHODS:
         responses.setdefault("413", _reply("413", ErrorBody))
-    if DEVICE.search(path):
+    if DEVICE.search(path) or (DEVICE_WRITE.search(path) and method == "post"):
         responses.setdefault("409", _reply("409", ErrorBody))
         responses.setdefault("502", _reply("502", DeviceErrorBody))
         responses.setdefault("504", _reply("504", DeviceErrorBody))

@@ -174,6 +174,11 @@ async def find_by_external_id(
     return await repository.by_external_id(session, intercom_id, external_id)
 
 
+async def find_by_sip_call_id(session: AsyncSession, sip_call_id: str) -> IntercomCall | None:
+    """The call Kamailio routed with this SIP Call-ID (the panel's events carry it as sipCallId)."""
+    return await repository.by_sip_call_id(session, sip_call_id)
+
+
 # -- Kamailio's side (siprouting/) ---------------------------------------------------------------
 
 

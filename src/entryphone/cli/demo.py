@@ -132,6 +132,8 @@ async def _run(settings: Settings, count: int, panel_port: int, listener: socket
         _print_tour(settings, data, state_dir)
         for line in sip_lines:
             console.print(line, soft_wrap=True, highlight=False)
+        if stop_sip is not None:
+            _print_call_tour(data)
         try:
             await serving
         finally:
@@ -153,10 +155,32 @@ async def _seed(settings: Settings, fleet: EmulatorFleet) -> DemoData:
         async with context.sessions() as session, session.begin():
             panels = [DemoPanel(url=d.url, login=d.login, password=d.password) for d in fleet.devices]
             ports = [d.port for d in fleet.devices]
-            return await seed(session, context.secrets, access, panels, ports)
+            sip_server = (settings.sip_advertised_host(), settings.sip_port)
+            return await seed(session, context.secrets, access, panels, ports, sip_server)
     finally:
         await access.close()
         await context.close()
+
+
+def _print_call_tour(data: DemoData) -> None:
+    """The visitor's call, once Kamailio runs: the platform has provisioned each panel's SIP account
+    and relay code, so the panel registers and can call the resident's flat."""
+    from entryphone.demo.seed import DOOR_DTMF, RESIDENT_FLAT
+
+    if not data.intercoms:
+        return
+    first = data.intercoms[0]
+    call = f'{{"flat": {RESIDENT_FLAT}}}'
+    out = [
+        "",
+        f"A visitor calls flat {RESIDENT_FLAT} from the panel (registered as {first.sip_login}; register the "
+        "softphone above first, it rings):",
+        f"curl -i -X POST -H 'Content-Type: application/json' -d '{call}' {first.panel.url}/_emulator/call",
+        f"Answer on the softphone and send the DTMF code {DOOR_DTMF}: relay 1 opens, and the door-open "
+        "history above shows it as source dtmf, with the call and the resident.",
+    ]
+    for line in out:
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 def _print_tour(settings: Settings, data: DemoData, state_dir: Path) -> None:

@@ -1,5 +1,6 @@
 """Demo data, created once and reused: a house, one intercom per emulated panel (probed like any
-onboarded panel), flats, keys, an admin and a resident. Tokens are issued anew on every run (they
+onboarded panel, with SIP credentials at the demo's Kamailio and a DTMF code for relay 1), flats,
+keys, an admin and a resident. Tokens are issued anew on every run (they
 are stored only as hashes, so an old one cannot be shown again)."""
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ RESIDENT_PASSWORD = "demo-resident"  # noqa: S105
 HOUSE_EXTERNAL_ID = "demo-house"
 FLATS = 20
 RESIDENT_FLAT = 1
+# What the answering phone sends to open relay 1 of a demo panel.
+DOOR_DTMF = "1234"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class DemoIntercom:
     title: str
     panel: DemoPanel
     key: str
+    sip_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,28 @@ def _points_at(secrets: SecretBox, intercom: Intercom, panel: DemoPanel, port: i
         return False
 
 
+def _sip_fields(number: int, sip_server: tuple[str, int]) -> dict[str, object]:
+    """The panel registers at the demo's Kamailio as demo-panel-N (its password is never shown:
+    the platform provisions it onto the panel) and relay 1 opens with DOOR_DTMF."""
+    host, port = sip_server
+    return {
+        "sip_credentials": {
+            "server": host,
+            "port": port,
+            "login": f"demo-panel-{number}",
+            "password": token_urlsafe(18),
+        },
+        "sip_options": {"dtmf": [{"id": 1, "value": DOOR_DTMF}]},
+    }
+
+
 async def seed(
-    session: AsyncSession, secrets: SecretBox, access: DeviceAccess, panels: list[DemoPanel], ports: list[int]
+    session: AsyncSession,
+    secrets: SecretBox,
+    access: DeviceAccess,
+    panels: list[DemoPanel],
+    ports: list[int],
+    sip_server: tuple[str, int],
 ) -> DemoData:
     admin = await _account(session, ADMIN_LOGIN, Role.admin, "Demo administrator", None)
     resident = await _account(session, RESIDENT_LOGIN, Role.resident, "Demo resident", RESIDENT_PASSWORD)
@@ -114,6 +138,7 @@ async def seed(
                 "login": panel.login,
                 "password": panel.password,
                 "status": "installed",
+                **_sip_fields(number, sip_server),
             }
             info = await onboarding.probe(access, fields)
             fields.update(onboarding.facts(info, fields, None))
@@ -130,7 +155,15 @@ async def seed(
             live = await intercoms.get_live(session, intercom.id, for_update=True)
             changes = IntercomChanges(ip="127.0.0.1", port=port, login=panel.login, password=panel.password)
             intercom = await intercoms.update(session, secrets, live, changes)
-        made.append(DemoIntercom(id=intercom.id, title=intercom.title, panel=panel, key=key))
+        if intercom.sip_login is None:  # data of a demo from before the panels spoke SIP
+            live = await intercoms.get_live(session, intercom.id, for_update=True)
+            sip = IntercomChanges.model_validate(_sip_fields(number, sip_server))
+            intercom = await intercoms.update(session, secrets, live, sip)
+        made.append(
+            DemoIntercom(
+                id=intercom.id, title=intercom.title, panel=panel, key=key, sip_login=intercom.sip_login
+            )
+        )
 
     await accounts.revoke(session, admin)
     await accounts.revoke(session, resident)

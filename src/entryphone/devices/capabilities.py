@@ -16,3 +16,4 @@ class Capability(StrEnum):
     RESTART = "restart"
     FIRMWARE = "firmware"  # firmware upload and install
     CONFIG_BACKUP = "config_backup"  # download the device configuration
+    SIP = "sip"  # provision the SIP account, DTMF codes and call limits (configuration upload)

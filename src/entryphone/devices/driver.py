@@ -17,6 +17,8 @@ from entryphone.devices.models import (
     EventSubscription,
     Key,
     KeySyncReport,
+    SipProvisionReport,
+    SipSettings,
     Snapshot,
     SyncCursor,
 )
@@ -112,3 +114,8 @@ class DeviceDriver(ABC):
     @abstractmethod
     async def hangup_call(self, session: int | None = None) -> int:
         """Hang up `session`, or every active call; returns how many calls were ended."""
+
+    @abstractmethod
+    async def provision_sip(self, settings: SipSettings) -> SipProvisionReport:
+        """Make the phone's SIP account 1, the switches' DTMF codes and the ring and talk limits
+        these; writes the configuration only when something differs."""

@@ -62,6 +62,7 @@ class EventKind(StrEnum):
     DOOR_OPEN_TOO_LONG = "door_open_too_long"
     UNAUTHORIZED_DOOR_OPEN = "unauthorized_door_open"
     REGISTRATION = "registration"
+    DTMF = "dtmf"  # a digit the phone in a call sent (2.4x firmware: DtmfPressed)
     OTHER = "other"
 
 
@@ -152,3 +153,30 @@ class EventSubscription:
     opened_at: float = field(default_factory=time.monotonic)
     last_pull: float = field(default_factory=time.monotonic)
     resubscriptions: int = 0
+
+
+class SipAccountSettings(_Model):
+    """The SIP account a panel registers with. `password` is the clear secret: built only to be
+    sent to the device, never stored or logged (repr hides it)."""
+
+    registrar: str  # host or host:port
+    number: str  # the panel's user part (its login at the platform's SIP server)
+    domain: str
+    auth_id: str
+    password: str = Field(repr=False)
+
+
+class SipSettings(_Model):
+    """What the platform provisions onto a panel's phone: account 1 (None: switched off), the DTMF
+    code of each switch (switches not listed get none) and the ring and talk limits in seconds."""
+
+    account: SipAccountSettings | None
+    dtmf: dict[int, str] = Field(default_factory=dict)
+    ring_duration: int
+    talk_duration: int
+
+
+class SipProvisionReport(_Model):
+    """`changed`: the settings that differed on the device and were written (empty: nothing was)."""
+
+    changed: list[str] = Field(default_factory=list)

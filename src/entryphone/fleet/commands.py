@@ -22,6 +22,7 @@ from entryphone.doors.service import DoorOpener
 from entryphone.errors import Conflict, EntryphoneError
 from entryphone.fleet.access import DeviceAccess
 from entryphone.fleet.keysync import ensure_syncable, schedule_sync
+from entryphone.fleet.sipsync import ensure_provisionable, schedule_provision
 from entryphone.intercoms import service as intercoms
 from entryphone.intercoms.connection import IntercomConnection
 from entryphone.models import Intercom
@@ -100,6 +101,12 @@ class FleetCommands:
         background: the caller answers without waiting for the panel's directory."""
         await ensure_syncable(self.access, await self._intercom(intercom_id))
         schedule_sync(self.context, self.access, intercom_id)
+
+    async def provision_sip(self, intercom_id: int) -> None:
+        """Refuse at once a panel whose configuration cannot be written, else provision its SIP
+        account, DTMF codes and call limits in the background (fleet/sipsync.py)."""
+        await ensure_provisionable(self.access, await self._intercom(intercom_id))
+        schedule_provision(self.context, self.access, intercom_id)
 
     async def answer_call(self, intercom_id: int, session: int | None = None) -> int:
         return await self._driver(await self._intercom(intercom_id)).answer_call(session)

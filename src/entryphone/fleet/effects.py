@@ -6,6 +6,8 @@ the event, so it happens exactly once; pushes leave after the commit.
 - CallStateChanged of a call to a flat -> the resident call log (ringing devices chosen by their
   call schedules), and its end -> missed or ended.
 - a valid card or code -> the door-open history.
+- a switch turned on right after the phone in a call sent that relay's DTMF code (DtmfPressed,
+  2.4x firmware) -> the door-open history, with the call, the phone and its resident.
 - tamper, a door forced open, a door open too long -> an admin alert.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +39,10 @@ log = logging.getLogger(__name__)
 ALERT_KINDS = {"tamper", "door_open_too_long", "unauthorized_door_open"}
 # The flat a panel calls: sip:<number>@server, or a bare number.
 _CALLED_FLAT = re.compile(r"^(?:sips?:)?(\d{1,6})(?:@.*)?$")
+# The digits of one DTMF code arrive within this; the switch follows the last digit at once (the
+# device's clock has whole seconds, hence the margin).
+DTMF_CODE_WINDOW = timedelta(seconds=30)
+DTMF_SWITCH_DELAY = timedelta(seconds=2)
 
 
 def _publisher(context: EffectContext) -> Publisher | None:
@@ -154,6 +161,52 @@ async def door_history(session: AsyncSession, _context: EffectContext, event: St
     )
 
 
+async def dtmf_door(session: AsyncSession, _context: EffectContext, event: StoredEvent) -> None:
+    """A switch turned on just after the digits of a call ended with the code the intercom's
+    sip_options give that relay: the phone opened the door. Firmware without DtmfPressed (2.21)
+    says nothing that ties a switch to a call, and nothing is recorded as DTMF there."""
+    switch = event.params.get("switch")
+    if event.kind != "switch_state" or event.params.get("state") is not True or not isinstance(switch, int):
+        return
+    digits = await repository.recent_events(
+        session, event.intercom_id, "dtmf", event.occurred_at - DTMF_CODE_WINDOW, event.id
+    )
+    if not digits or digits[-1].occurred_at < event.occurred_at - DTMF_SWITCH_DELAY:
+        return
+    call_session = digits[-1].params.get("session")
+    typed = "".join(str(d.params.get("key", "")) for d in digits if d.params.get("session") == call_session)
+    intercom = await session.get(Intercom, event.intercom_id)
+    options = (intercom.sip_options if intercom is not None else None) or {}
+    code = next(
+        (
+            str(item.get("value", "")).upper()
+            for item in options.get("dtmf") or ()
+            if item.get("id") == switch
+        ),
+        "",
+    )
+    if not code or not typed.upper().endswith(code):
+        return
+    # The call Kamailio routed (its SIP Call-ID is in the panel's call events): that record learns
+    # who answered. Else the record the panel's own events opened.
+    sip_call_id = await repository.sip_call_id_of(session, event.intercom_id, call_session, event.id)
+    call = await calls.find_by_sip_call_id(session, sip_call_id) if sip_call_id else None
+    if call is None:
+        call = await calls.find_by_external_id(session, event.intercom_id, f"panel:{call_session}")
+    session.add(
+        DoorOpening(
+            intercom_id=event.intercom_id,
+            source="dtmf",
+            credential=code[:32],
+            account_id=call.answered_account_id if call is not None else None,
+            device_uuid=call.answered_device_uuid if call is not None else None,
+            call_id=call.id if call is not None else None,
+            event_id=event.id,
+            opened_at=event.occurred_at,
+        )
+    )
+
+
 async def alerts(session: AsyncSession, context: EffectContext, event: StoredEvent) -> None:
     # TamperSwitchActivated reports both edges; only the switch being activated is an alert.
     if event.kind not in ALERT_KINDS or (event.kind == "tamper" and event.params.get("state") == "out"):
@@ -176,4 +229,4 @@ async def alerts(session: AsyncSession, context: EffectContext, event: StoredEve
 
 # Registration first: a key touched to complete a registration becomes the resident's main key
 # before key collection would record it as an unbound collected key.
-EFFECTS: list[Effect] = [self_registration, collect_keys, call_log, door_history, alerts]
+EFFECTS: list[Effect] = [self_registration, collect_keys, call_log, door_history, dtmf_door, alerts]

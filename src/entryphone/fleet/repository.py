@@ -24,6 +24,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    null,
     or_,
     select,
     union_all,
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entryphone.intercoms import connection
 from entryphone.models import Intercom, IntercomCode, IntercomKey
+from entryphone.models.call import IntercomCall
 from entryphone.models.device_event import DeviceEventRecord
 from entryphone.models.device_state import DeviceState
 from entryphone.models.door_open import DoorOpenRequest
@@ -420,6 +422,44 @@ def journal_query(
     return query.order_by(DeviceEventRecord.occurred_at.desc(), DeviceEventRecord.id.desc())
 
 
+async def recent_events(
+    session: AsyncSession, intercom_id: int, kind: str, since: datetime, before_id: int
+) -> list[DeviceEventRecord]:
+    """The intercom's stored events of `kind` from `since` up to the event `before_id`, oldest first."""
+    rows = await session.execute(
+        select(DeviceEventRecord)
+        .where(
+            DeviceEventRecord.intercom_id == intercom_id,
+            DeviceEventRecord.kind == kind,
+            DeviceEventRecord.occurred_at >= since,
+            DeviceEventRecord.id < before_id,
+        )
+        .order_by(DeviceEventRecord.occurred_at, DeviceEventRecord.id)
+        .limit(64)
+    )
+    return list(rows.scalars().all())
+
+
+async def sip_call_id_of(
+    session: AsyncSession, intercom_id: int, call_session: object, before_id: int
+) -> str | None:
+    """The SIP Call-ID the panel's latest CallStateChanged of its call `call_session` carried."""
+    rows = await session.execute(
+        select(DeviceEventRecord.params)
+        .where(
+            DeviceEventRecord.intercom_id == intercom_id,
+            DeviceEventRecord.kind == "call_state",
+            DeviceEventRecord.id < before_id,
+        )
+        .order_by(DeviceEventRecord.id.desc())
+        .limit(20)
+    )
+    for params in rows.scalars():
+        if params.get("session") == call_session and isinstance(params.get("sipCallId"), str):
+            return str(params["sipCallId"])
+    return None
+
+
 async def last_event_at(session: AsyncSession, intercom_id: int) -> datetime | None:
     state = await session.get(DeviceState, intercom_id)
     return state.last_event_at if state else None
@@ -472,6 +512,43 @@ async def key_fingerprints(
     return fingerprints
 
 
+async def sip_fingerprints(
+    session: AsyncSession, intercom_ids: Sequence[int], *, node_id: str | None = None
+) -> dict[int, tuple[object, ...]]:
+    """Per intercom with phone settings to provision (SIP settings, or a panel provisioned before
+    whose settings were removed), a value that changes whenever those settings change; selected by
+    lease with `node_id`, like key_fingerprints. Intercoms the platform has no phone settings for
+    are left out: watching them costs nothing."""
+    if not intercom_ids:
+        return {}
+    ids: Any = _owned_by(node_id) if node_id is not None else list(intercom_ids)
+    rows = await session.execute(
+        select(
+            Intercom.id,
+            Intercom.sip_server,
+            Intercom.sip_port,
+            Intercom.sip_login,
+            Intercom.sip_password_encrypted,
+            Intercom.sip_options,
+        )
+        .outerjoin(DeviceState, DeviceState.intercom_id == Intercom.id)
+        .where(
+            Intercom.id.in_(ids),
+            or_(
+                Intercom.sip_login.is_not(None),
+                Intercom.sip_options.is_not(None),
+                DeviceState.sip_sync_status.is_not(None),
+            ),
+        )
+    )
+    wanted = set(intercom_ids)
+    return {
+        int(row[0]): (*row[1:5], json.dumps(row[5], sort_keys=True))
+        for row in rows.all()
+        if int(row[0]) in wanted
+    }
+
+
 async def credential_owner(session: AsyncSession, intercom_id: int, kind: str, credential: str) -> int | None:
     """The account a valid key (card) or code belongs to, when the platform knows it."""
     if kind == "card":
@@ -504,29 +581,47 @@ async def acknowledge_alert(session: AsyncSession, intercom_id: int, alert_id: i
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class DoorHistoryRow:
+    source: str  # key | code | dtmf | app | admin
+    credential: str | None
+    account_id: int | None
+    opened_at: datetime
+    device_uuid: str | None
+    call_id: int | None
+
+
 async def door_history(
     session: AsyncSession, intercom_id: int, limit: int, offset: int
-) -> tuple[int, list[tuple[str, str | None, int | None, datetime]]]:
-    """Openings at the panel (valid key or code) and from the apps and admins (successful door-open
-    requests), newest first: (source, credential, account id, when)."""
-    panel = select(
-        DoorOpening.source.label("source"),
-        DoorOpening.credential.label("credential"),
-        DoorOpening.account_id.label("account_id"),
-        DoorOpening.opened_at.label("opened_at"),
-    ).where(DoorOpening.intercom_id == intercom_id)
+) -> tuple[int, list[DoorHistoryRow]]:
+    """Openings at the panel (valid key or code, DTMF during a call) and from the apps and admins
+    (successful door-open requests), newest first."""
+    # A DTMF opening names its call; who answered it may reach the call record after the panel's
+    # events (Kamailio's report is queued), so it is read from the call.
+    panel = (
+        select(
+            DoorOpening.source.label("source"),
+            DoorOpening.credential.label("credential"),
+            func.coalesce(DoorOpening.account_id, IntercomCall.answered_account_id).label("account_id"),
+            DoorOpening.opened_at.label("opened_at"),
+            func.coalesce(DoorOpening.device_uuid, IntercomCall.answered_device_uuid).label("device_uuid"),
+            DoorOpening.call_id.label("call_id"),
+        )
+        .outerjoin(IntercomCall, IntercomCall.id == DoorOpening.call_id)
+        .where(DoorOpening.intercom_id == intercom_id)
+    )
     remote = select(
         case((DoorOpenRequest.device_uuid.is_(None), "admin"), else_="app").label("source"),
         DoorOpenRequest.device_uuid.label("credential"),
         DoorOpenRequest.account_id.label("account_id"),
         DoorOpenRequest.finished_at.label("opened_at"),
+        DoorOpenRequest.device_uuid.label("device_uuid"),
+        cast(null(), BigInteger).label("call_id"),
     ).where(DoorOpenRequest.intercom_id == intercom_id, DoorOpenRequest.status == "opened")
     both = union_all(panel, remote).subquery()
     total = int((await session.execute(select(func.count()).select_from(both))).scalar_one())
-    rows = await session.execute(
-        select(both.c.source, both.c.credential, both.c.account_id, both.c.opened_at)
-        .order_by(both.c.opened_at.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return total, [(r.source, r.credential, r.account_id, r.opened_at) for r in rows.all()]
+    rows = await session.execute(select(both).order_by(both.c.opened_at.desc()).limit(limit).offset(offset))
+    return total, [
+        DoorHistoryRow(r.source, r.credential, r.account_id, r.opened_at, r.device_uuid, r.call_id)
+        for r in rows.all()
+    ]

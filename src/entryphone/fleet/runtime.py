@@ -10,6 +10,7 @@ from entryphone.fleet.announce import online_changed
 from entryphone.fleet.commands import FleetCommands
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import cancel_scheduled_syncs
+from entryphone.fleet.sipsync import cancel_scheduled_provisions
 from entryphone.fleet.supervisor import Supervisor
 
 ACCESS = "devices"
@@ -59,6 +60,7 @@ async def start_fleet(
         if supervisor is not None:
             await supervisor.stop()
         await cancel_scheduled_syncs()
+        await cancel_scheduled_provisions()
         await access.close()
 
     return stop

@@ -25,6 +25,9 @@ class DeviceStatus:
     synced_at: datetime | None
     watched_by: str | None
     device_info: dict[str, Any] | None
+    sip_sync_status: str | None = None
+    sip_sync_message: str | None = None
+    sip_synced_at: datetime | None = None
 
 
 async def device_status(session: AsyncSession, intercom: Intercom) -> DeviceStatus:
@@ -41,6 +44,9 @@ async def device_status(session: AsyncSession, intercom: Intercom) -> DeviceStat
         synced_at=state.synced_at if state else None,
         watched_by=owners.get(intercom.id),
         device_info=intercom.device_info,
+        sip_sync_status=state.sip_sync_status if state else None,
+        sip_sync_message=state.sip_sync_message if state else None,
+        sip_synced_at=state.sip_synced_at if state else None,
     )
 
 

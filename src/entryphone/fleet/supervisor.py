@@ -25,6 +25,7 @@ from entryphone.fleet import repository
 from entryphone.fleet.access import DeviceAccess, connection_fingerprint
 from entryphone.fleet.journal import Effect
 from entryphone.fleet.keysync import sync_intercom
+from entryphone.fleet.sipsync import provision_intercom
 from entryphone.fleet.worker import DeviceWorker, FleetGates, OnlineListener
 from entryphone.fleet.writer import JournalWriter
 from entryphone.models import Intercom
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = timedelta(minutes=1)
 CONNECTED_GATHER_SECONDS = 0.1
+KEYS = "keys"
+SIP = "sip"
 
 
 @dataclass
@@ -64,9 +67,10 @@ class Supervisor:
         # precise enough, and rewriting every row of a large fleet each tick costs the database.
         self.last_seen_interval = timedelta(seconds=self.settings.last_seen_seconds)
         self._running: dict[int, _Running] = {}
-        # intercom -> (worker connection number, keys fingerprint) of the last key sync started.
-        self._synced: dict[int, tuple[int, tuple[object, ...]]] = {}
-        self._syncing: dict[int, asyncio.Task[None]] = {}
+        # (kind, intercom) -> (worker connection number, desired-state fingerprint) of the last
+        # sync started, and the sync running; kinds: keys (keys and codes), sip (phone settings).
+        self._synced: dict[tuple[str, int], tuple[int, tuple[object, ...]]] = {}
+        self._syncing: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._connecting: set[asyncio.Task[None]] = set()
         self._connected: set[int] = set()
         self._last_seen_at: datetime | None = None
@@ -144,17 +148,19 @@ class Supervisor:
             owned = [intercom_id for intercom_id in owned if intercom_id not in set(surplus)]
             connections = await repository.owned_connections(session, self.node_id)
             fingerprints = await repository.key_fingerprints(session, owned, node_id=self.node_id)
+            sip = await repository.sip_fingerprints(session, owned, node_id=self.node_id)
         self.ticks += 1
         await self._housekeeping(now)
         await self._touch_last_seen(now)
         await self._reconcile(connections)
-        self._sync_changed_keys(fingerprints)
+        self._sync_changed(KEYS, fingerprints)
+        self._sync_changed(SIP, sip)
         if self.on_population is not None:
             self.on_population(sum(1 for running in self._running.values() if running.worker.online))
 
     def _device_connected(self, intercom_id: int) -> None:
-        """A panel (re)connected: reconcile its keys now rather than at the next tick. Panels that
-        connect about the same time (a start-up, a network coming back) share one lookup."""
+        """A panel (re)connected: reconcile its keys and phone settings now rather than at the next
+        tick. Panels that connect about the same time (a start-up, a network coming back) share one lookup."""
         self._connected.add(intercom_id)
         if not self._connecting:
             task = asyncio.create_task(self._sync_after_connect(), name="connected panels")
@@ -168,31 +174,37 @@ class Supervisor:
             self._connected.clear()
             async with self.context.sessions() as session:
                 fingerprints = await repository.key_fingerprints(session, intercom_ids)
-            self._sync_changed_keys(fingerprints)
+                sip = await repository.sip_fingerprints(session, intercom_ids)
+            self._sync_changed(KEYS, fingerprints)
+            self._sync_changed(SIP, sip)
 
-    def _sync_changed_keys(self, fingerprints: dict[int, tuple[object, ...]]) -> None:
-        """Push keys and codes to every online device whose desired set changed, or that came back
-        since its last sync. One sync per device at a time; a failed one is retried on change."""
+    def _sync_changed(self, kind: str, fingerprints: dict[int, tuple[object, ...]]) -> None:
+        """Push `kind` to every online device whose desired state changed, or that came back
+        since its last sync. One sync per device and kind at a time; a failed one is retried on
+        change or reconnect."""
         for intercom_id, fingerprint in fingerprints.items():
             running = self._running.get(intercom_id)
             if running is None or not running.worker.online:
                 continue
             wanted = (running.worker.connections, fingerprint)
-            busy = self._syncing.get(intercom_id)
-            if self._synced.get(intercom_id) == wanted or (busy is not None and not busy.done()):
+            busy = self._syncing.get((kind, intercom_id))
+            if self._synced.get((kind, intercom_id)) == wanted or (busy is not None and not busy.done()):
                 continue
-            self._synced[intercom_id] = wanted
-            self._syncing[intercom_id] = asyncio.create_task(
-                self._sync(intercom_id), name=f"keys {intercom_id}"
+            self._synced[(kind, intercom_id)] = wanted
+            self._syncing[(kind, intercom_id)] = asyncio.create_task(
+                self._sync(kind, intercom_id), name=f"{kind} {intercom_id}"
             )
 
-    async def _sync(self, intercom_id: int) -> None:
+    async def _sync(self, kind: str, intercom_id: int) -> None:
         try:
-            await sync_intercom(self.context, self.access, intercom_id)
+            if kind == KEYS:
+                await sync_intercom(self.context, self.access, intercom_id)
+            else:
+                await provision_intercom(self.context, self.access, intercom_id)
         except DeviceCannot as exc:
-            log.info("intercom %s: keys not synced: %s", intercom_id, exc.message)
+            log.info("intercom %s: %s not synced: %s", intercom_id, kind, exc.message)
         except Exception:
-            log.exception("intercom %s: key sync failed", intercom_id)
+            log.exception("intercom %s: %s sync failed", intercom_id, kind)
 
     async def _touch_last_seen(self, now: datetime) -> None:
         """last_seen_at of every panel this node hears from, in one statement every
@@ -258,11 +270,12 @@ class Supervisor:
     async def _stop_workers(self, intercom_ids: list[int]) -> None:
         syncs = []
         for intercom_id in intercom_ids:
-            self._synced.pop(intercom_id, None)
-            task = self._syncing.pop(intercom_id, None)
-            if task is not None:
-                task.cancel()
-                syncs.append(task)
+            for kind in (KEYS, SIP):
+                self._synced.pop((kind, intercom_id), None)
+                task = self._syncing.pop((kind, intercom_id), None)
+                if task is not None:
+                    task.cancel()
+                    syncs.append(task)
         await asyncio.gather(*syncs, return_exceptions=True)
         stopping = [
             self._running.pop(intercom_id) for intercom_id in intercom_ids if intercom_id in self._running

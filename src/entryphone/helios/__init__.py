@@ -22,6 +22,7 @@ from entryphone.helios.api.switch import SwitchAction, SwitchCaps, SwitchStatus
 from entryphone.helios.api.system import SystemInfo, SystemStatus
 from entryphone.helios.auth import Credentials
 from entryphone.helios.client import HeliosClient
+from entryphone.helios.configfile import ConfigFile, SipAccountConfig
 from entryphone.helios.errors import (
     API_ERRORS,
     AuthorisationRequired,
@@ -60,6 +61,7 @@ __all__ = [
     "CallSession",
     "CameraCaps",
     "CameraSource",
+    "ConfigFile",
     "Credentials",
     "DirAccess",
     "DirPage",
@@ -100,6 +102,7 @@ __all__ = [
     "ParameterTooBig",
     "ProcessingError",
     "Resolution",
+    "SipAccountConfig",
     "SipAccountStatus",
     "SwitchAction",
     "SwitchCaps",

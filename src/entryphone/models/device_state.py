@@ -26,3 +26,7 @@ class DeviceState(Base):
     sync_message: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sync_cursor: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The last provisioning of the panel's SIP account, DTMF codes and call limits.
+    sip_sync_status: Mapped[str | None] = mapped_column(String(16))  # ok | failed
+    sip_sync_message: Mapped[str | None] = mapped_column(Text)
+    sip_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

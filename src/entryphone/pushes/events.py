@@ -20,6 +20,7 @@ class PushEvent(StrEnum):
     # To administrators (channel `admins`).
     intercom_online_changed = "intercom_online_changed"
     intercom_sync_keys = "intercom_sync_keys"
+    intercom_sync_sip = "intercom_sync_sip"
     intercom_alert = "intercom_alert"
 
 

@@ -45,9 +45,8 @@ async def start(
             "A softphone can register as the demo resident's phone:",
             f"  SIP address sip:{account['login']}@{account['realm']}  password {account['password']}",
             f"  proxy/registrar {account['server']}:{account['port']} ({account['transport']})",
-            "A SIP user agent with an intercom's sip_credentials (set them with PATCH "
-            "/api/admin/v1/intercoms/{id}) calls a flat by dialling "
-            f"sip:<flat>@{settings.sip_domain} through the same proxy.",
+            "The demo panels register with their intercoms' sip_credentials and call a flat by "
+            f"dialling sip:<flat>@{settings.sip_domain} through the same proxy (the tour below shows how).",
         ]
     return lines, stop
 

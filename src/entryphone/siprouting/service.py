@@ -61,7 +61,8 @@ class Route:
         }
 
 
-def _limits(settings: Settings, options: dict[str, Any] | None) -> tuple[int, int]:
+def call_limits(settings: Settings, options: dict[str, Any] | None) -> tuple[int, int]:
+    """The ring and talk limits of an intercom's calls: its sip_options, else the settings'."""
     options = options or {}
     ring, talk = options.get("ring_duration"), options.get("talk_duration")
     return (
@@ -115,7 +116,7 @@ async def route(
     if len(intercom_ids) > 1:  # two live intercoms share the login: refuse rather than guess
         return Route(code=403, reason="Forbidden")
     first = rows[0]
-    ring, talk = _limits(settings, first.sip_options)
+    ring, talk = call_limits(settings, first.sip_options)
     if first.flat_id is None:
         call_id = await calls.sip_call_refused(
             session,

@@ -111,6 +111,35 @@ async def sync_keys(intercom: IdPath, _admin: AdminAlone, context: Context) -> R
     return Response(status_code=204)
 
 
+class SipSyncOut(BaseModel):
+    status: str | None  # ok | failed; null: never provisioned
+    message: str | None  # what changed, or the device's error
+    synced_at: str | None
+
+
+@router.get(
+    "/{intercom:int}/sip-sync",
+    response_model=SipSyncOut,
+    summary="The last provisioning of the panel's SIP account, DTMF codes and call limits",
+)
+async def sip_sync(intercom: IdPath, _admin: AdminPrincipal, session: DbSession) -> SipSyncOut:
+    status = await device_status(session, await intercoms.get_live(session, intercom))
+    return SipSyncOut(
+        status=status.sip_sync_status, message=status.sip_sync_message, synced_at=iso(status.sip_synced_at)
+    )
+
+
+@router.post(
+    "/{intercom:int}/sip-sync",
+    status_code=204,
+    response_class=Response,
+    summary="Provision the panel's SIP account, DTMF codes and call limits now",
+)
+async def sip_sync_now(intercom: IdPath, _admin: AdminAlone, context: Context) -> Response:
+    await commands_of(context).provision_sip(intercom)
+    return Response(status_code=204)
+
+
 class DeviceLogOut(BaseModel):
     id: int
     device_id: str
@@ -246,10 +275,13 @@ async def acknowledge(
 
 
 class DoorOpeningOut(BaseModel):
-    source: str  # key | code | app | admin
-    credential: str | None  # the key UID or code typed; the phone's X-UUID for the app
+    source: str  # key | code | dtmf | app | admin
+    # The key UID or code typed; the relay's code the phone sent (dtmf); the phone's X-UUID (app).
+    credential: str | None
     user_id: int | None
     opened_at: str
+    device_uuid: str | None  # the phone (X-UUID) that opened: app, or dtmf when the call knows it
+    call_id: int | None  # dtmf: the call during which the code was sent
 
 
 @router.get(
@@ -268,8 +300,13 @@ async def door_openings(
     total, rows = await fleet_status.door_history(session, record.id, params.per_page, params.offset)
     items = [
         DoorOpeningOut(
-            source=source, credential=credential, user_id=account_id, opened_at=iso(opened_at) or ""
+            source=row.source,
+            credential=row.credential,
+            user_id=row.account_id,
+            opened_at=iso(row.opened_at) or "",
+            device_uuid=row.device_uuid,
+            call_id=row.call_id,
         )
-        for source, credential, account_id, opened_at in rows
+        for row in rows
     ]
     return build_page(request, items, total, params)

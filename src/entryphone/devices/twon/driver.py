@@ -13,7 +13,7 @@ import aiohttp
 
 from entryphone.devices.capabilities import Capability
 from entryphone.devices.driver import DeviceDriver, VideoStream
-from entryphone.devices.errors import CallNotFound, CapabilityMissing, ResolutionNotOffered
+from entryphone.devices.errors import CallNotFound, CapabilityMissing, DeviceRejected, ResolutionNotOffered
 from entryphone.devices.models import (
     Code,
     DeviceEvent,
@@ -24,6 +24,8 @@ from entryphone.devices.models import (
     EventSubscription,
     Key,
     KeySyncReport,
+    SipProvisionReport,
+    SipSettings,
     Snapshot,
     SyncCursor,
 )
@@ -32,10 +34,12 @@ from entryphone.devices.twon.errors import translated
 from entryphone.devices.twon.events import to_device_event
 from entryphone.devices.twon.probe import ProbeResult, TwoNProfile, probe
 from entryphone.helios import (
+    ConfigFile,
     Credentials,
     HeliosClient,
     HeliosStream,
     InvalidParameter,
+    SipAccountConfig,
     SwitchAction,
     TlsPolicy,
 )
@@ -239,6 +243,19 @@ class TwoNDriver(DeviceDriver):
         if codes:
             await self._require(Capability.CODES)
 
+    # -- phone settings -------------------------------------------------------------------------
+
+    async def provision_sip(self, settings: SipSettings) -> SipProvisionReport:
+        await self._require(Capability.SIP)
+        with translated(Capability.SIP):
+            current = ConfigFile(await self.client.config.download())
+            changed = _apply_sip(current, settings)
+            if changed:
+                # The device applies an uploaded configuration after a delay (about 15 s), without
+                # a restart; an invalid value is refused at once with the device's error.
+                await self.client.config.upload(current.to_bytes())
+        return SipProvisionReport(changed=changed)
+
     # -- calls --------------------------------------------------------------------------------
 
     async def answer_call(self, session: int | None = None) -> int:
@@ -265,6 +282,51 @@ class TwoNDriver(DeviceDriver):
             for active in sessions:
                 await self.client.call.hangup(active)
         return len(sessions)
+
+
+def _apply_sip(config: ConfigFile, settings: SipSettings) -> list[str]:
+    """Edit `config` to hold `settings`; the names of what changed."""
+    if config.sip_account_count < 1:
+        raise DeviceRejected("The device's configuration has no SIP account.")
+    unknown = sorted(switch for switch in settings.dtmf if not 1 <= switch <= config.switch_count)
+    if unknown:
+        raise DeviceRejected(
+            f"The device has {config.switch_count} switches; no switch {', '.join(map(str, unknown))} "
+            "for a DTMF code."
+        )
+    changed = []
+    account = settings.account
+    wanted = (
+        SipAccountConfig(
+            enabled=True,
+            registrar=account.registrar,
+            proxy="",
+            number=account.number,
+            domain=account.domain,
+            auth_id=account.auth_id,
+            password=account.password,
+        )
+        if account is not None
+        else SipAccountConfig(False, "", "", "", "", "", "")
+    )
+    current = config.sip_account(1)
+    # Switched off, only what the platform put there matters: the rest is the installer's.
+    if (current.enabled or wanted.enabled) and current != wanted:
+        config.set_sip_account(1, wanted)
+        changed.append("sip_account")
+    for switch in range(1, config.switch_count + 1):
+        code = settings.dtmf.get(switch, "")
+        if config.dtmf_code(switch) != code:
+            config.set_dtmf_code(switch, code)
+            changed.append(f"dtmf_code.{switch}")
+    for name, seconds in (
+        ("ring_duration", settings.ring_duration),
+        ("talk_duration", settings.talk_duration),
+    ):
+        if config.duration(name) != seconds:
+            config.set_duration(name, seconds)
+            changed.append(name)
+    return changed
 
 
 def _now() -> datetime:

@@ -35,6 +35,7 @@ _KINDS = {
     "DoorOpenTooLong": EventKind.DOOR_OPEN_TOO_LONG,
     "UnauthorizedDoorOpen": EventKind.UNAUTHORIZED_DOOR_OPEN,
     "RegistrationStateChanged": EventKind.REGISTRATION,
+    "DtmfPressed": EventKind.DTMF,
 }
 
 

@@ -71,7 +71,8 @@ async def probe(client: HeliosClient) -> ProbeResult:
         await check.attempt((Capability.EVENTS,), client.log.caps())
         await check.attempt((Capability.CALLS,), client.call.status())
         await check.attempt(
-            (Capability.RESTART, Capability.FIRMWARE, Capability.CONFIG_BACKUP), client.system.status()
+            (Capability.RESTART, Capability.FIRMWARE, Capability.CONFIG_BACKUP, Capability.SIP),
+            client.system.status(),
         )
 
     if isinstance(check.errors.get(Capability.KEYS), InvalidRequestPath | FunctionNotSupported):
