@@ -96,6 +96,9 @@ async def call_ringing(
     """A panel calls a flat: record the call and ring the residents' devices its schedules allow."""
     at = at or utcnow()
     if external_id is not None:
+        # The flat's row serialises the two reports of one visitor call (this event and Kamailio's
+        # routing query): whichever comes second sees the first's record and adopts it.
+        await repository.lock_flat(session, flat_id)
         routed = await repository.sip_call_to_adopt(session, intercom_id, flat_id, at - ADOPT_WINDOW)
         if routed is not None:  # Kamailio routed this call first: it is already offered and rung
             routed.external_id = external_id
@@ -205,6 +208,11 @@ async def sip_call_routed(
     if known_call_id is not None:
         return known_call_id
     deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
+    # Serialised with the panel's event on the flat's row (see call_ringing): the routing statement
+    # read no panel call, or one that may have been taken since; read it again under the lock.
+    await repository.lock_flat(session, flat_id)
+    panel_call = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - ADOPT_WINDOW)
+    panel_call_id = panel_call.id if panel_call is not None else None
     if panel_call_id is not None:
         call = await repository.get(session, panel_call_id, for_update=True)
         # Locked and read again: a concurrent route or the panel's end may have taken it meanwhile.
