@@ -62,7 +62,7 @@ def kamailio(
 @pytest.fixture(scope="module")
 def panels(backend: str) -> Iterator[BackgroundEmulators]:
     """2.4x firmware: it reports the digits a phone sends (DtmfPressed)."""
-    running = BackgroundEmulators(count=2, profile="2.4x").start()
+    running = BackgroundEmulators(count=3, profile="2.4x").start()
     try:
         yield running
     finally:

@@ -226,3 +226,56 @@ def test_nobody_answers_within_the_provisioned_ring_limit(
         # Ended by the panel's own ring limit (Kamailio's, 20 s here, would end it otherwise).
         assert events[-1]["reason"] == "noanswer"
         assert admin.get(f"{ADMIN}/{intercom_id}/door-openings").json()["data"] == []
+
+
+def test_the_panel_restarts_mid_call(
+    server: RunningServer,
+    settings: Settings,
+    kamailio: SipServer,
+    panels: BackgroundEmulators,
+    tmp_path: Path,
+) -> None:
+    """A restart drops the call: the phone is hung up, the call ends (answered) in the call log,
+    and the panel comes back registered with the settings the platform gave it."""
+    device = panels.devices[2]
+    api = Api(server.url)
+    with api.client(seed.account(settings, Role.admin).token) as admin:
+        intercom_id = provisioned_intercom(
+            admin,
+            device,
+            kamailio,
+            "panel-restart-3",
+            {"dtmf": [{"id": 1, "value": "77"}], "talk_duration": 15},
+        )
+        resident = seed.account(settings, Role.resident)
+        helpers.attach(settings, intercom_id, FLAT, resident.id)
+        with api.client(resident.token, x_uuid="restart-phone") as client:
+            sip = client.get("/api/v1/sip-account").json()
+            phone = Phone(tmp_path, f"restart-{kamailio.port}")
+            try:
+                phone.start(account_line(sip["login"], sip["password"], DOMAIN, kamailio.port))
+                phone.wait_for("REGISTER_OK")
+                reply = httpx.post(f"{device.control_url}/call", json={"flat": FLAT}, timeout=10)
+                assert reply.status_code == 204, reply.text
+                phone.wait_for("CALL_INCOMING")
+                assert phone.command("accept").get("ok") is True
+                phone.wait_for("CALL_ESTABLISHED")
+                registrations = registered_at_registrar(admin, intercom_id)
+                panels.restart(device)
+                phone.wait_for("CALL_CLOSED", timeout=WAIT)
+            finally:
+                phone.stop()
+            # Kamailio's report of the panel's BYE ends it; when that report and the panel's own
+            # terminated event (the restart may take it down with the panel) are both missing, the
+            # node's tick ends it at the talk limit (15 s) plus its grace (10 s).
+            ended = until(
+                lambda: (
+                    (c := client.get("/api/v1/intercom/calls").json()["data"]) and c[0]["ended_at"] and c[0]
+                ),
+                timeout=WAIT + 25,
+            )
+            assert ended["status"] == "ended" and ended["started_at"]
+        # Back up: registered again, with the code the platform provisioned (it survives a restart).
+        until(lambda: registered_at_registrar(admin, intercom_id) > registrations, timeout=WAIT)
+        assert device.config.switches[0].dtmf_code == "77"
+        assert admin.get(f"{ADMIN}/{intercom_id}/sip-sync").json()["status"] == "ok"

@@ -302,8 +302,11 @@ def test_reports_move_the_call_and_the_client_log_follows(
         assert bad.status_code == 422
 
 
-def panel_event_call(settings: Settings, intercom_id: int, flat: int, session_id: str) -> int:
-    """What the fleet supervisor records from the panel's CallStateChanged (ringing)."""
+def panel_event_call(
+    settings: Settings, intercom_id: int, flat: int, session_id: str, sip_call_id: str | None = None
+) -> int:
+    """What the fleet supervisor records from the panel's CallStateChanged (ringing), which names
+    the call's SIP Call-ID (`sipCallId`) when the panel called over SIP."""
 
     async def work(session: AsyncSession, _context: AppContext) -> int:
         from entryphone.calls import service as calls
@@ -311,7 +314,12 @@ def panel_event_call(settings: Settings, intercom_id: int, flat: int, session_id
 
         record = await flats.get_flat_by_number(session, intercom_id, flat)
         call = await calls.call_ringing(
-            session, None, intercom_id=intercom_id, flat_id=record.id, external_id=f"panel:{session_id}"
+            session,
+            None,
+            intercom_id=intercom_id,
+            flat_id=record.id,
+            external_id=f"panel:{session_id}",
+            sip_call_id=sip_call_id,
         )
         return call.id
 
@@ -330,3 +338,19 @@ def test_the_panel_event_and_the_sip_route_of_one_call_are_one_record(
         assert panel_event_call(settings, panel, 5, "s-2") == routed["call"]
         ids = [call["id"] for call in helpers.calls_of_intercom(settings, panel)]
         assert ids.count(first) == 1 and ids.count(routed["call"]) == 1
+
+
+def test_a_panel_event_later_than_the_answer_still_adopts_its_sip_call(
+    api: Api, settings: Settings, resident: seed.SeededAccount, panel: int
+) -> None:
+    """The phone answered before the supervisor stored the panel's ringing event: the event names
+    the SIP Call-ID and adopts the answered call instead of opening a second record."""
+    with api.client(resident.token, x_uuid="phone-late") as phone, internal(api, settings) as kamailio:
+        login = phone.get("/api/v1/sip-account").json()["login"]
+        routed = route(kamailio, "panel-int-1", "5")
+        event(kamailio, event="answered", call_id=routed["call_id"], user=login)
+        before = len(helpers.calls_of_intercom(settings, panel))
+        assert panel_event_call(settings, panel, 5, "s-late", routed["call_id"]) == routed["call"]
+        assert len(helpers.calls_of_intercom(settings, panel)) == before  # no second record
+        record = helpers.call_by_sip_id(settings, routed["call_id"])
+        assert record is not None and record["status"] == "answered"

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entryphone.db.locking import lock_row
 from entryphone.models import Account, IntercomFlat
 from entryphone.models.call import IntercomCall, IntercomCallDevice
 
@@ -124,18 +123,6 @@ async def sip_call_to_adopt(
         IntercomCall.sip_call_id.is_not(None),
         IntercomCall.external_id.is_(None),
     )
-
-
-async def lock_flat(session: AsyncSession, flat_id: int) -> None:
-    """Serialise the two reports of one visitor call on the flat's row (db/locking.py)."""
-    await lock_row(session, IntercomFlat, flat_id)
-
-
-async def panel_call_to_adopt(
-    session: AsyncSession, intercom_id: int, flat_id: int, since: datetime
-) -> IntercomCall | None:
-    """A call the panel's own event opened for this flat, still ringing, that SIP has not claimed."""
-    return await _ringing(session, intercom_id, flat_id, since, IntercomCall.sip_call_id.is_(None))
 
 
 async def _ringing(

@@ -92,13 +92,21 @@ async def call_ringing(
     flat_id: int,
     at: datetime | None = None,
     external_id: str | None = None,
+    sip_call_id: str | None = None,
 ) -> IntercomCall:
-    """A panel calls a flat: record the call and ring the residents' devices its schedules allow."""
+    """A panel calls a flat: record the call and ring the residents' devices its schedules allow.
+
+    A panel that called over SIP names the call's SIP Call-ID (`sipCallId`): Kamailio's routing
+    query recorded that call before the panel could hear it ring, so this event adopts it whatever
+    its state by now (a quick answer may already be reported)."""
     at = at or utcnow()
+    if external_id is not None and sip_call_id is not None:
+        routed = await repository.by_sip_call_id(session, sip_call_id, for_update=True)
+        if routed is not None and routed.intercom_id == intercom_id and routed.external_id is None:
+            routed.external_id = external_id
+            await session.flush()
+            return routed
     if external_id is not None:
-        # The flat's row serialises the two reports of one visitor call (this event and Kamailio's
-        # routing query): whichever comes second sees the first's record and adopts it.
-        await repository.lock_flat(session, flat_id)
         routed = await repository.sip_call_to_adopt(session, intercom_id, flat_id, at - ADOPT_WINDOW)
         if routed is not None:  # Kamailio routed this call first: it is already offered and rung
             routed.external_id = external_id
@@ -208,11 +216,6 @@ async def sip_call_routed(
     if known_call_id is not None:
         return known_call_id
     deadline = at + timedelta(seconds=ring_seconds) + SIP_GRACE
-    # Serialised with the panel's event on the flat's row (see call_ringing): the routing statement
-    # read no panel call, or one that may have been taken since; read it again under the lock.
-    await repository.lock_flat(session, flat_id)
-    panel_call = await repository.panel_call_to_adopt(session, intercom_id, flat_id, at - ADOPT_WINDOW)
-    panel_call_id = panel_call.id if panel_call is not None else None
     if panel_call_id is not None:
         call = await repository.get(session, panel_call_id, for_update=True)
         # Locked and read again: a concurrent route or the panel's end may have taken it meanwhile.

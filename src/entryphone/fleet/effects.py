@@ -130,6 +130,7 @@ async def call_log(session: AsyncSession, context: EffectContext, event: StoredE
                 flat_id=flat.id,
                 at=event.occurred_at,
                 external_id=external_id,
+                sip_call_id=_text(event.params, "sipCallId"),
             )
     elif state == "terminated":
         call = await _call_in_progress(session, event.intercom_id, external_id)
