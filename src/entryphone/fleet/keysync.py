@@ -3,7 +3,6 @@ what the platform has on the device (records others created there are left alone
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from entryphone.context import AppContext
@@ -11,7 +10,7 @@ from entryphone.db.base import utcnow
 from entryphone.devices.capabilities import Capability
 from entryphone.devices.errors import CapabilityMissing, DriverError
 from entryphone.devices.models import Code, Key, KeySyncReport
-from entryphone.fleet import repository
+from entryphone.fleet import background, repository
 from entryphone.fleet.access import DeviceAccess
 from entryphone.fleet.announce import announce
 from entryphone.intercoms import service as intercoms
@@ -83,27 +82,7 @@ async def _record(
     announce(context.services, PushEvent.intercom_sync_keys, data)
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
 def schedule_sync(context: AppContext, access: DeviceAccess, intercom_id: int) -> None:
     """Sync in the background (the admin's request answers 204 at once); the outcome, good or bad,
     is recorded as the intercom's last sync status."""
-
-    async def run() -> None:
-        try:
-            await sync_intercom(context, access, intercom_id)
-        except Exception as exc:  # recorded above when it came from the device; logged otherwise
-            log.info("intercom %s: key sync failed: %s", intercom_id, exc)
-
-    task = asyncio.create_task(run(), name=f"sync keys {intercom_id}")
-    _background.add(task)  # the loop keeps only weak references to tasks
-    task.add_done_callback(_background.discard)
-
-
-async def cancel_scheduled_syncs() -> None:
-    """At shutdown: syncs still running hold database connections; end them."""
-    pending = list(_background)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    background.spawn(f"intercom {intercom_id}: key sync", lambda: sync_intercom(context, access, intercom_id))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from entryphone.context import AppContext
+from entryphone.fleet import background
 from entryphone.fleet.access import DeviceAccess
 from entryphone.fleet.announce import online_changed
 from entryphone.fleet.commands import FleetCommands
 from entryphone.fleet.journal import Effect
-from entryphone.fleet.keysync import cancel_scheduled_syncs
-from entryphone.fleet.sipsync import cancel_scheduled_provisions
 from entryphone.fleet.supervisor import Supervisor
 
 ACCESS = "devices"
@@ -59,8 +58,7 @@ async def start_fleet(
             context.services.pop(name, None)
         if supervisor is not None:
             await supervisor.stop()
-        await cancel_scheduled_syncs()
-        await cancel_scheduled_provisions()
+        await background.cancel_all()
         await access.close()
 
     return stop

@@ -8,7 +8,6 @@ no longer holds. The password is decrypted only to build the settings sent to th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from entryphone.config import Settings
@@ -17,7 +16,7 @@ from entryphone.db.base import utcnow
 from entryphone.devices.capabilities import Capability
 from entryphone.devices.errors import CapabilityMissing, DriverError
 from entryphone.devices.models import SipAccountSettings, SipProvisionReport, SipSettings
-from entryphone.fleet import repository
+from entryphone.fleet import background, repository
 from entryphone.fleet.access import DeviceAccess
 from entryphone.fleet.announce import announce
 from entryphone.intercoms import service as intercoms
@@ -109,27 +108,10 @@ async def _record(context: AppContext, intercom_id: int, status: str, message: s
     announce(context.services, PushEvent.intercom_sync_sip, data)
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
 def schedule_provision(context: AppContext, access: DeviceAccess, intercom_id: int) -> None:
     """Provision in the background (the admin's request answers 204 at once); the outcome is
     recorded as the intercom's SIP sync status and announced to admins."""
-
-    async def run() -> None:
-        try:
-            await provision_intercom(context, access, intercom_id, force=True)
-        except Exception as exc:  # recorded above when it came from the device; logged otherwise
-            log.info("intercom %s: SIP provisioning failed: %s", intercom_id, exc)
-
-    task = asyncio.create_task(run(), name=f"provision sip {intercom_id}")
-    _background.add(task)  # the loop keeps only weak references to tasks
-    task.add_done_callback(_background.discard)
-
-
-async def cancel_scheduled_provisions() -> None:
-    """At shutdown: provisions still running hold database connections; end them."""
-    pending = list(_background)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    background.spawn(
+        f"intercom {intercom_id}: SIP provisioning",
+        lambda: provision_intercom(context, access, intercom_id, force=True),
+    )
