@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,7 +117,10 @@ def test_two_workers_one_supervisor(
         replies = [client.get(f"/api/admin/v1/intercoms/{intercom_id}") for _ in range(4)]
     assert [reply.status_code for reply in replies] == [200] * 4
     assert all(reply.json()["is_online"] is True for reply in replies)
+    # The workers' access log goes through the same credential filter as a single process.
+    assert httpx.get(f"{url}/healthz?token=ep_worker-secret-token").status_code == 200
 
     assert served.stop() == 0, served.output()
     assert served.children() == []
     assert "Traceback" not in served.output()
+    assert "/healthz?token=" in served.output() and "worker-secret-token" not in served.output()

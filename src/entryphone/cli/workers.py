@@ -17,6 +17,7 @@ import threading
 import uvicorn
 
 from entryphone.config import Settings
+from entryphone.observability.logs import log_config
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ def serve_workers(settings: Settings, workers: int) -> None:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            # The same redacted logs as a single process (#15 item 3). The request read deadline
+            # (cli/serving.py) is a class made per server, which uvicorn cannot hand to its worker
+            # processes: with --workers the reverse proxy's timeouts are the deadline.
+            log_config=log_config(settings.log_level),
+            proxy_headers=False,
         )
     finally:
         if supervisor is not None:
